@@ -1,1 +1,57 @@
-//! placeholder
+//! From log files to Vigil [`Event`](vigil_event::Event)s, and from events to the Sigma logsources they belong to.
+//!
+//! Readers never stop at a damaged record: they hand every event they can read to a
+//! [`RecordSink`] and report every problem there as a [`ReadIssue`] (file, where, why).
+//!
+//! - [`EvtxReader`] reads Windows `.evtx` files through the `evtx` crate and flattens each
+//!   record ([`windows::from_evtx_json`]) into the field names Sigma rules use.
+//! - [`read_json`] reads JSON Lines, a JSON array, or concatenated JSON documents; objects
+//!   in the EVTX layout are flattened the same way, others to dotted names
+//!   ([`json_object::from_json_object`]).
+//! - [`LogsourceMap`] says which Sigma logsources (product / category / service) an event
+//!   belongs to and which field aliases make it look as Sigma rules expect. Its mapping is
+//!   data (`mappings/logsources.yml`), embedded, or loaded from a user file.
+//!
+//! ```no_run
+//! use vigil_formats::{Collected, EvtxReader, LogsourceMap};
+//!
+//! let map = LogsourceMap::embedded();
+//! let mut out = Collected::default();
+//! EvtxReader::new().read_path("Security.evtx".as_ref(), &mut out);
+//! for event in &mut out.events {
+//!     let class = map.classify(event);
+//!     class.apply_renames(event); // e.g. Image next to NewProcessName for 4688
+//!     println!("{:?} {:?}", class.keys(), event.get("Image"));
+//! }
+//! for issue in &out.issues {
+//!     eprintln!("{issue}");
+//! }
+//! ```
+
+pub mod evtx_file;
+pub mod issue;
+pub mod json_file;
+pub mod json_object;
+//TMP pub mod logsource;
+//TMP pub mod mapping;
+pub mod timestamp;
+pub mod windows;
+
+pub use evtx_file::EvtxReader;
+pub use issue::{Collected, Location, ReadIssue, ReadStats, RecordMeta, RecordSink};
+pub use json_file::{read_json, read_json_path};
+//TMP pub use logsource::{ClassId, LogsourceClass, LogsourceMap};
+//TMP pub use mapping::{LogsourceKey, MappingError};
+
+use std::path::PathBuf;
+
+/// Where the shared test corpus is: `$VIGIL_CORPUS`, else `shared/corpus` beside the
+/// checkout (`../../../shared/corpus` from this crate). `None` when neither exists, so
+/// tests can print `skipped: corpus not found` and pass.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let candidate = match std::env::var_os("VIGIL_CORPUS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
+    };
+    candidate.is_dir().then_some(candidate)
+}
