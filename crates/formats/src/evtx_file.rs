@@ -84,7 +84,12 @@ impl EvtxReader {
         out.stats
     }
 
-    fn read_parser<T: Read + Seek>(&self, file: &Path, parser: EvtxParser<T>, out: &mut Counting<'_>) {
+    fn read_parser<T: Read + Seek>(
+        &self,
+        file: &Path,
+        parser: EvtxParser<T>,
+        out: &mut Counting<'_>,
+    ) {
         let mut parser = parser.with_configuration(self.settings.clone());
         let header = parser.header();
         if !header.validate_checksum() {
@@ -103,7 +108,11 @@ impl EvtxReader {
             for item in parser.serialized_records(convert) {
                 match item {
                     Ok(Ok((event, meta))) => out.record(event, meta),
-                    Ok(Err((location, reason))) => out.issue(ReadIssue { file: file.to_owned(), location, reason }),
+                    Ok(Err((location, reason))) => out.issue(ReadIssue {
+                        file: file.to_owned(),
+                        location,
+                        reason,
+                    }),
                     Err(err) => out.issue(ReadIssue {
                         file: file.to_owned(),
                         location: error_location(&err),
@@ -118,7 +127,10 @@ impl EvtxReader {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            out.issue(file_issue(file, format!("the evtx parser panicked: {message}")));
+            out.issue(file_issue(
+                file,
+                format!("the evtx parser panicked: {message}"),
+            ));
         }
     }
 }
@@ -141,19 +153,37 @@ fn convert(record: evtx::err::Result<EvtxRecord<'_>>) -> evtx::err::Result<Conve
     let json = match serde_json::from_slice(&rendered.data) {
         Ok(json) => json,
         Err(err) if recovered => return Err(EvtxError::from(SerializationError::from(err))),
-        Err(err) => return Ok(Err((location, format!("rendered JSON does not parse: {err}")))),
+        Err(err) => {
+            return Ok(Err((
+                location,
+                format!("rendered JSON does not parse: {err}"),
+            )))
+        }
     };
     Ok(match windows::from_evtx_json(json) {
-        Ok(event) => Ok((event, RecordMeta { location, recovered })),
+        Ok(event) => Ok((
+            event,
+            RecordMeta {
+                location,
+                recovered,
+            },
+        )),
         Err(_) => Err((location, "rendered record has no Event.System".to_owned())),
     })
 }
 
 /// Reports chunks whose header or records fail their CRC32.
-fn report_checksums<T: Read + Seek>(file: &Path, parser: &mut EvtxParser<T>, out: &mut Counting<'_>) {
+fn report_checksums<T: Read + Seek>(
+    file: &Path,
+    parser: &mut EvtxParser<T>,
+    out: &mut Counting<'_>,
+) {
     // Chunks that can't be read at all are reported by the main pass.
     for chunk in parser.chunks().flatten() {
-        let what = match (chunk.validate_header_checksum(), chunk.validate_data_checksum()) {
+        let what = match (
+            chunk.validate_header_checksum(),
+            chunk.validate_data_checksum(),
+        ) {
             (true, true) => continue,
             (false, true) => "header",
             (true, false) => "records",
@@ -161,7 +191,11 @@ fn report_checksums<T: Read + Seek>(file: &Path, parser: &mut EvtxParser<T>, out
         };
         let location = chunk.number.map_or(Location::File, Location::Chunk);
         let reason = format!("chunk {what} CRC32 mismatch; its records are read anyway");
-        out.issue(ReadIssue { file: file.to_owned(), location, reason });
+        out.issue(ReadIssue {
+            file: file.to_owned(),
+            location,
+            reason,
+        });
     }
 }
 
@@ -169,13 +203,20 @@ fn error_location(err: &EvtxError) -> Location {
     match err {
         EvtxError::FailedToParseChunk { chunk_id, .. } => Location::Chunk(*chunk_id),
         EvtxError::FailedToParseRecord { record_id, .. } => Location::Record(*record_id),
-        EvtxError::FailedToReadRecordAt { chunk, offset, .. } => Location::ChunkOffset { chunk: *chunk, offset: *offset },
+        EvtxError::FailedToReadRecordAt { chunk, offset, .. } => Location::ChunkOffset {
+            chunk: *chunk,
+            offset: *offset,
+        },
         _ => Location::File,
     }
 }
 
 fn file_issue(file: &Path, reason: String) -> ReadIssue {
-    ReadIssue { file: file.to_owned(), location: Location::File, reason }
+    ReadIssue {
+        file: file.to_owned(),
+        location: Location::File,
+        reason,
+    }
 }
 
 #[cfg(test)]
@@ -187,15 +228,29 @@ mod tests {
     fn missing_file_is_one_issue() {
         let mut out = Collected::default();
         let stats = EvtxReader::new().read_path(Path::new("/nonexistent/x.evtx"), &mut out);
-        assert_eq!(stats, ReadStats { records: 0, issues: 1 });
+        assert_eq!(
+            stats,
+            ReadStats {
+                records: 0,
+                issues: 1
+            }
+        );
         assert_eq!(out.issues[0].location, Location::File);
-        assert!(out.issues[0].reason.contains("x.evtx"), "{}", out.issues[0].reason);
+        assert!(
+            out.issues[0].reason.contains("x.evtx"),
+            "{}",
+            out.issues[0].reason
+        );
     }
 
     #[test]
     fn garbage_bytes_are_one_issue() {
         let mut out = Collected::default();
-        let stats = EvtxReader::new().threads(2).read_bytes(Path::new("junk.evtx"), b"not an evtx file".to_vec(), &mut out);
+        let stats = EvtxReader::new().threads(2).read_bytes(
+            Path::new("junk.evtx"),
+            b"not an evtx file".to_vec(),
+            &mut out,
+        );
         assert_eq!(stats.records, 0);
         assert_eq!(stats.issues, 1);
         assert_eq!(out.issues[0].file, Path::new("junk.evtx"));

@@ -26,10 +26,16 @@ impl fmt::Display for Location {
             Location::File => f.write_str("file"),
             Location::Chunk(n) => write!(f, "chunk {n}"),
             Location::Record(id) => write!(f, "record {id}"),
-            Location::ChunkOffset { chunk: Some(n), offset } => {
+            Location::ChunkOffset {
+                chunk: Some(n),
+                offset,
+            } => {
                 write!(f, "chunk {n} offset {offset:#x}")
             }
-            Location::ChunkOffset { chunk: None, offset } => write!(f, "chunk offset {offset:#x}"),
+            Location::ChunkOffset {
+                chunk: None,
+                offset,
+            } => write!(f, "chunk offset {offset:#x}"),
             Location::Line { line, offset } => write!(f, "line {line} (byte {offset})"),
         }
     }
@@ -45,7 +51,13 @@ pub struct ReadIssue {
 
 impl fmt::Display for ReadIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file.display(), self.location, self.reason)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.file.display(),
+            self.location,
+            self.reason
+        )
     }
 }
 
@@ -97,7 +109,10 @@ pub(crate) struct Counting<'a> {
 
 impl<'a> Counting<'a> {
     pub fn new(sink: &'a mut dyn RecordSink) -> Self {
-        Counting { sink, stats: ReadStats::default() }
+        Counting {
+            sink,
+            stats: ReadStats::default(),
+        }
     }
 
     pub fn record(&mut self, event: Event, meta: RecordMeta) {

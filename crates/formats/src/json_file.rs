@@ -27,7 +27,11 @@ pub fn read_json_path(path: &Path, sink: &mut dyn RecordSink) -> ReadStats {
         Err(err) => {
             let mut out = Counting::new(sink);
             let reason = format!("cannot open: {err}");
-            out.issue(ReadIssue { file: path.to_owned(), location: Location::File, reason });
+            out.issue(ReadIssue {
+                file: path.to_owned(),
+                location: Location::File,
+                reason,
+            });
             out.stats
         }
     }
@@ -35,7 +39,11 @@ pub fn read_json_path(path: &Path, sink: &mut dyn RecordSink) -> ReadStats {
 
 /// Reads JSON from `input`; `name` is what issues call it.
 pub fn read_json(name: &Path, mut input: impl BufRead, sink: &mut dyn RecordSink) -> ReadStats {
-    let mut reader = ValueReader { name, out: Counting::new(sink), pending: Pending::default() };
+    let mut reader = ValueReader {
+        name,
+        out: Counting::new(sink),
+        pending: Pending::default(),
+    };
     let mut line = Vec::new();
     let (mut line_no, mut offset) = (0u64, 0u64);
     loop {
@@ -44,8 +52,14 @@ pub fn read_json(name: &Path, mut input: impl BufRead, sink: &mut dyn RecordSink
             Ok(0) => break,
             Ok(read) => read,
             Err(err) => {
-                let location = Location::Line { line: line_no + 1, offset };
-                reader.issue(location, format!("read error, rest of input skipped: {err}"));
+                let location = Location::Line {
+                    line: line_no + 1,
+                    offset,
+                };
+                reader.issue(
+                    location,
+                    format!("read error, rest of input skipped: {err}"),
+                );
                 break;
             }
         };
@@ -54,7 +68,13 @@ pub fn read_json(name: &Path, mut input: impl BufRead, sink: &mut dyn RecordSink
         if line_no == 1 {
             text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
         }
-        reader.line(text, Location::Line { line: line_no, offset });
+        reader.line(
+            text,
+            Location::Line {
+                line: line_no,
+                offset,
+            },
+        );
         offset += read as u64;
     }
     reader.finish();
@@ -120,12 +140,21 @@ impl ValueReader<'_> {
             if text.iter().all(u8::is_ascii_whitespace) {
                 return;
             }
-            self.pending = Pending { start: Some(location), ..Pending::default() };
+            self.pending = Pending {
+                start: Some(location),
+                ..Pending::default()
+            };
         }
         if self.pending.bytes.len() + text.len() > MAX_VALUE_BYTES {
             let start = self.pending.start.unwrap_or(location);
-            self.pending = Pending { skipping: true, ..Pending::default() };
-            self.issue(start, format!("value larger than {} MiB, skipped", MAX_VALUE_BYTES >> 20));
+            self.pending = Pending {
+                skipping: true,
+                ..Pending::default()
+            };
+            self.issue(
+                start,
+                format!("value larger than {} MiB, skipped", MAX_VALUE_BYTES >> 20),
+            );
             return;
         }
         self.pending.bytes.extend_from_slice(text);
@@ -142,7 +171,10 @@ impl ValueReader<'_> {
                 Location::Line { line, .. } => line,
                 _ => 0,
             };
-            self.issue(start, format!("incomplete JSON value (a new one starts on line {next_line})"));
+            self.issue(
+                start,
+                format!("incomplete JSON value (a new one starts on line {next_line})"),
+            );
         }
         self.pending = Pending::default();
     }
@@ -173,7 +205,13 @@ impl ValueReader<'_> {
                     let position = format!(" at line {} column {}", err.line(), err.column());
                     let message = text.strip_suffix(&position).unwrap_or(&text);
                     let line = first_line + err.line() as u64 - 1;
-                    self.issue(start, format!("invalid JSON: {message} (line {line}, column {})", err.column()));
+                    self.issue(
+                        start,
+                        format!(
+                            "invalid JSON: {message} (line {line}, column {})",
+                            err.column()
+                        ),
+                    );
                     break;
                 }
             }
@@ -181,7 +219,10 @@ impl ValueReader<'_> {
     }
 
     fn value(&mut self, value: Json, start: Location) {
-        let meta = RecordMeta { location: start, recovered: false };
+        let meta = RecordMeta {
+            location: start,
+            recovered: false,
+        };
         match value {
             Json::Object(object) => {
                 let event = match windows::from_evtx_json(Json::Object(object)) {
@@ -206,7 +247,11 @@ impl ValueReader<'_> {
     }
 
     fn issue(&mut self, location: Location, reason: String) {
-        self.out.issue(ReadIssue { file: self.name.to_owned(), location, reason });
+        self.out.issue(ReadIssue {
+            file: self.name.to_owned(),
+            location,
+            reason,
+        });
     }
 }
 
@@ -233,13 +278,28 @@ mod tests {
     fn json_lines_with_a_bad_line_in_the_middle() {
         let text = "{\"n\": 1}\n{\"n\": 2}\n{\"n\": 3, oops}\n{\"n\": 4}\r\n\n{\"n\": 5}\n";
         let (out, stats) = read(text);
-        assert_eq!(stats, ReadStats { records: 4, issues: 1 });
+        assert_eq!(
+            stats,
+            ReadStats {
+                records: 4,
+                issues: 1
+            }
+        );
         let ns: Vec<_> = out.events.iter().map(|e| e.get("n").cloned()).collect();
         assert_eq!(ns, [1, 2, 4, 5].map(|n| Some(Value::Int(n))));
         let issue = &out.issues[0];
-        assert_eq!(issue.location, Location::Line { line: 3, offset: 18 });
+        assert_eq!(
+            issue.location,
+            Location::Line {
+                line: 3,
+                offset: 18
+            }
+        );
         assert!(issue.reason.contains("line 3, column"), "{}", issue.reason);
-        assert_eq!(issue.to_string().split(": ").take(2).collect::<Vec<_>>(), ["t.json", "line 3 (byte 18)"]);
+        assert_eq!(
+            issue.to_string().split(": ").take(2).collect::<Vec<_>>(),
+            ["t.json", "line 3 (byte 18)"]
+        );
     }
 
     #[test]
@@ -256,7 +316,10 @@ mod tests {
     fn garbage_and_non_objects_are_issues() {
         let (out, stats) = read("hello world\n42\n\"str\"\n{\"ok\": true}\n}\n");
         assert_eq!(stats.records, 1);
-        assert_eq!(out.issues.iter().map(line_of).collect::<Vec<_>>(), [1, 2, 3, 5]);
+        assert_eq!(
+            out.issues.iter().map(line_of).collect::<Vec<_>>(),
+            [1, 2, 3, 5]
+        );
         assert!(out.issues[1].reason.contains("found a number"));
     }
 
@@ -264,7 +327,13 @@ mod tests {
     fn pretty_documents_one_after_another() {
         let text = "{\n  \"a\": {\n    \"b\": \"}{\"\n  }\n}\n{\n  \"a\": {\"b\": \"x\\\"]\"}\n}\n";
         let (out, stats) = read(text);
-        assert_eq!(stats, ReadStats { records: 2, issues: 0 });
+        assert_eq!(
+            stats,
+            ReadStats {
+                records: 2,
+                issues: 0
+            }
+        );
         assert_eq!(out.events[0].get_str("a.b"), Some("}{"));
         assert_eq!(out.events[1].get_str("a.b"), Some("x\"]"));
     }
@@ -273,7 +342,13 @@ mod tests {
     fn arrays_of_objects_and_a_bom() {
         let text = "\u{feff}[\n  {\"i\": 1},\n  {\"i\": 2},\n  7\n]\n";
         let (out, stats) = read(text);
-        assert_eq!(stats, ReadStats { records: 2, issues: 1 });
+        assert_eq!(
+            stats,
+            ReadStats {
+                records: 2,
+                issues: 1
+            }
+        );
         assert!(out.issues[0].reason.contains("found a number"));
     }
 
@@ -290,7 +365,13 @@ mod tests {
         let mut out = Collected::default();
         let input: &[u8] = b"{\"a\": \"\xff\"}\n{\"a\": \"ok\"}\n";
         let stats = read_json(Path::new("b.json"), input, &mut out);
-        assert_eq!(stats, ReadStats { records: 1, issues: 1 });
+        assert_eq!(
+            stats,
+            ReadStats {
+                records: 1,
+                issues: 1
+            }
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@ use serde_json::{Map, Value as Json};
 use vigil_event::{Event, Value};
 
 /// Fields tried, in order, for the event's timestamp.
-pub const TIMESTAMP_FIELDS: [&str; 5] = ["@timestamp", "timestamp", "TimeCreated", "UtcTime", "time"];
+pub const TIMESTAMP_FIELDS: [&str; 5] =
+    ["@timestamp", "timestamp", "TimeCreated", "UtcTime", "time"];
 
 /// Flattens `object`, keeping its field order.
 pub fn from_json_object(object: Map<String, Json>) -> Event {
@@ -77,11 +78,23 @@ mod tests {
         let names: Vec<&str> = e.fields().map(|(n, _)| n).collect();
         assert_eq!(
             names,
-            ["@timestamp", "process.command_line", "process.pid", "process.args", "host.name", "host.ip", "labels", "ok"]
+            [
+                "@timestamp",
+                "process.command_line",
+                "process.pid",
+                "process.args",
+                "host.name",
+                "host.ip",
+                "labels",
+                "ok"
+            ]
         );
         assert_eq!(e.get_str("process.command_line"), Some("whoami /all"));
         assert_eq!(e.get("process.pid"), Some(&Value::Int(42)));
-        assert_eq!(e.get("process.args"), Some(&Value::List(vec!["whoami".into(), "/all".into()])));
+        assert_eq!(
+            e.get("process.args"),
+            Some(&Value::List(vec!["whoami".into(), "/all".into()]))
+        );
         assert_eq!(e.get("host.ip"), Some(&Value::Null));
         assert_eq!(e.get_str("labels"), Some("{}"));
         assert_eq!(e.timestamp.map(|t| t.timestamp()), Some(1_714_557_600));
@@ -95,7 +108,10 @@ mod tests {
         }));
         assert_eq!(e.get("EventID"), Some(&Value::Int(1)));
         assert_eq!(e.get_str("Image"), Some("C:\\Windows\\System32\\cmd.exe"));
-        assert_eq!(e.timestamp.map(|t| t.timestamp_millis()), Some(1_714_557_600_250));
+        assert_eq!(
+            e.timestamp.map(|t| t.timestamp_millis()),
+            Some(1_714_557_600_250)
+        );
     }
 
     #[test]
@@ -110,7 +126,11 @@ mod tests {
         let e = flatten(json!({"answers": [{"type": "A"}, 7, 1.5]}));
         assert_eq!(
             e.get("answers"),
-            Some(&Value::List(vec![Value::Str("{\"type\":\"A\"}".into()), Value::Int(7), Value::Float(1.5)]))
+            Some(&Value::List(vec![
+                Value::Str("{\"type\":\"A\"}".into()),
+                Value::Int(7),
+                Value::Float(1.5)
+            ]))
         );
     }
 }

@@ -29,19 +29,21 @@
 //! ```
 
 pub mod evtx_file;
+pub mod files;
 pub mod issue;
 pub mod json_file;
 pub mod json_object;
-//TMP pub mod logsource;
-//TMP pub mod mapping;
+pub mod logsource;
+pub mod mapping;
 pub mod timestamp;
 pub mod windows;
 
 pub use evtx_file::EvtxReader;
+pub use files::{is_evtx, read_events, read_path};
 pub use issue::{Collected, Location, ReadIssue, ReadStats, RecordMeta, RecordSink};
 pub use json_file::{read_json, read_json_path};
-//TMP pub use logsource::{ClassId, LogsourceClass, LogsourceMap};
-//TMP pub use mapping::{LogsourceKey, MappingError};
+pub use logsource::{ClassId, LogsourceClass, LogsourceMap};
+pub use mapping::{LogsourceKey, MappingError};
 
 use std::path::PathBuf;
 

@@ -45,7 +45,10 @@ const SYSTEM_NAMES: [&str; 19] = [
 
 /// Whether `json` is an `{"Event": {"System": {...}, ...}}` document.
 pub fn is_evtx_layout(json: &Json) -> bool {
-    matches!(json.get("Event").and_then(|e| e.get("System")), Some(Json::Object(_)))
+    matches!(
+        json.get("Event").and_then(|e| e.get("System")),
+        Some(Json::Object(_))
+    )
 }
 
 /// Flattens an EVTX-layout document; gives it back unchanged when it has another shape.
@@ -61,7 +64,9 @@ pub fn from_evtx_json(json: Json) -> Result<Event, Json> {
             if key != "Event" {
                 continue;
             }
-            let Json::Object(sections) = section else { continue };
+            let Json::Object(sections) = section else {
+                continue;
+            };
             for (name, body) in sections {
                 match name.as_str() {
                     "System" => system.read(body),
@@ -105,7 +110,9 @@ impl SystemFields {
                     }
                 }
                 "EventID" => self.read_event_id(value),
-                "Version" | "Level" | "Task" | "Opcode" | "EventRecordID" => self.set(&key, number(value)),
+                "Version" | "Level" | "Task" | "Opcode" | "EventRecordID" => {
+                    self.set(&key, number(value))
+                }
                 "Keywords" | "Channel" | "Computer" => self.set(&key, text(value)),
                 "TimeCreated" => {
                     for (attr, v) in attributes(value) {
@@ -119,7 +126,9 @@ impl SystemFields {
                 "Correlation" | "Execution" | "Security" => {
                     for (attr, v) in attributes(value) {
                         match attr.as_str() {
-                            "ActivityID" | "RelatedActivityID" | "UserID" => self.set(&attr, text(v)),
+                            "ActivityID" | "RelatedActivityID" | "UserID" => {
+                                self.set(&attr, text(v))
+                            }
                             "ProcessID" | "ThreadID" => self.set(&attr, number(v)),
                             _ => {}
                         }
@@ -249,7 +258,9 @@ fn read_leaves(body: Json, data: &mut Vec<(String, Value)>) {
             continue;
         }
         match value {
-            Json::Object(ref parts) if !parts.contains_key("#text") && parts.keys().any(|k| k != "#attributes") => {
+            Json::Object(ref parts)
+                if !parts.contains_key("#text") && parts.keys().any(|k| k != "#attributes") =>
+            {
                 read_leaves(value, data)
             }
             leaf => data.push((name, element_value(leaf))),
@@ -304,22 +315,42 @@ mod tests {
             }
         }}));
         assert_eq!(e.get("EventID"), Some(&Value::Int(1)));
-        assert_eq!(e.get_str("Channel"), Some("Microsoft-Windows-Sysmon/Operational"));
+        assert_eq!(
+            e.get_str("Channel"),
+            Some("Microsoft-Windows-Sysmon/Operational")
+        );
         assert_eq!(e.get_str("Provider_Name"), Some("Test-Provider"));
         assert_eq!(e.get_str("Provider_Guid"), Some("{0000}"));
         assert_eq!(e.get("ProcessID"), Some(&Value::Int(4)));
         assert_eq!(e.get("ThreadID"), Some(&Value::Int(96)));
         assert_eq!(e.get_str("UserID"), Some("S-1-5-18"));
-        assert_eq!(e.get_str("TimeCreated"), Some("2024-03-01T08:15:30.1234567Z"));
+        assert_eq!(
+            e.get_str("TimeCreated"),
+            Some("2024-03-01T08:15:30.1234567Z")
+        );
         assert_eq!(e.get("EventRecordID"), Some(&Value::Int(77)));
         assert_eq!(e.get("ProcessId"), Some(&Value::Int(5120)));
         assert_eq!(e.get_str("CommandLine"), Some("whoami /priv"));
         assert!(!e.contains("Correlation") && !e.contains("ActivityID"));
-        assert_eq!(e.timestamp.map(|t| t.timestamp_subsec_nanos()), Some(123_456_700));
+        assert_eq!(
+            e.timestamp.map(|t| t.timestamp_subsec_nanos()),
+            Some(123_456_700)
+        );
         // System first, then event data in source order.
         let names: Vec<&str> = e.fields().map(|(n, _)| n).collect();
         assert_eq!(names[0], "Provider_Name");
-        assert_eq!(&names[names.len() - 7..], ["RuleName", "UtcTime", "ProcessId", "Image", "CommandLine", "ParentImage", "TerminalSessionId"]);
+        assert_eq!(
+            &names[names.len() - 7..],
+            [
+                "RuleName",
+                "UtcTime",
+                "ProcessId",
+                "Image",
+                "CommandLine",
+                "ParentImage",
+                "TerminalSessionId"
+            ]
+        );
     }
 
     #[test]
@@ -331,7 +362,10 @@ mod tests {
                           "CommandLine": "net user", "ParentProcessName": "C:\\Windows\\explorer.exe"}
         }}));
         assert_eq!(e.get("EventID"), Some(&Value::Int(4688)));
-        assert_eq!(e.get_str("NewProcessName"), Some("C:\\Windows\\System32\\net.exe"));
+        assert_eq!(
+            e.get_str("NewProcessName"),
+            Some("C:\\Windows\\System32\\net.exe")
+        );
         assert_eq!(e.get_str("ProcessId"), Some("0x3e8"));
         assert!(!e.contains("Image"), "renames are the logsource map's job");
     }
@@ -362,7 +396,13 @@ mod tests {
         }}));
         assert_eq!(e.get("EventID"), Some(&Value::Int(7036)));
         assert_eq!(e.get("EventID_Qualifiers"), Some(&Value::Int(16384)));
-        assert_eq!(e.get("Data"), Some(&Value::List(vec!["Windows Update".into(), "running".into()])));
+        assert_eq!(
+            e.get("Data"),
+            Some(&Value::List(vec![
+                "Windows Update".into(),
+                "running".into()
+            ]))
+        );
         assert_eq!(e.get_str("Binary"), Some("7700750061007500"));
 
         let single = flatten(json!({"Event": {
@@ -415,7 +455,10 @@ mod tests {
         assert_eq!(e.get("A"), Some(&Value::Null));
         assert_eq!(e.get("B"), Some(&Value::Bool(true)));
         assert_eq!(e.get("C"), Some(&Value::Float(1.5)));
-        assert_eq!(e.get("D"), Some(&Value::List(vec!["x".into(), Value::Int(2)])));
+        assert_eq!(
+            e.get("D"),
+            Some(&Value::List(vec!["x".into(), Value::Int(2)]))
+        );
         assert!(!e.contains("#attributes") && !e.contains("Name"));
     }
 }
