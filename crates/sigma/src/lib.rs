@@ -12,6 +12,7 @@
 
 pub mod collection;
 pub mod condition;
+pub mod correlation;
 pub mod document;
 pub mod error;
 pub mod item;
