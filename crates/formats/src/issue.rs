@@ -128,13 +128,14 @@ impl<'a> Counting<'a> {
 
 /// An error and its chain of sources, joined with `": "`.
 pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
+    let mut text = err.to_string().trim_end_matches('.').to_owned();
     let mut source = err.source();
     while let Some(cause) = source {
         let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
+        let cause_text = cause_text.trim_end_matches('.');
+        if !text.ends_with(cause_text) {
             text.push_str(": ");
-            text.push_str(&cause_text);
+            text.push_str(cause_text);
         }
         source = cause.source();
     }
