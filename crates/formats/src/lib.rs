@@ -19,7 +19,7 @@
 //! let mut out = Collected::default();
 //! EvtxReader::new().read_path("Security.evtx".as_ref(), &mut out);
 //! for event in &mut out.events {
-//!     let class = map.classify(event);
+//!     let class = map.class(map.classify(event));
 //!     class.apply_renames(event); // e.g. Image next to NewProcessName for 4688
 //!     println!("{:?} {:?}", class.keys(), event.get("Image"));
 //! }

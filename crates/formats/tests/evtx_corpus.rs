@@ -18,11 +18,19 @@ fn read_all(corpus: &Path, files: &[PathBuf]) -> Vec<FileResult> {
     common::parallel(files, |path| {
         let mut out = Collected::default();
         let stats = reader.read_path(path, &mut out);
-        let relative = path.strip_prefix(corpus).unwrap_or(path).to_string_lossy().into_owned();
+        let relative = path
+            .strip_prefix(corpus)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned();
         FileResult {
             relative,
             stats,
-            issues: out.issues.iter().map(|i| format!("{}: {}", i.location, i.reason)).collect(),
+            issues: out
+                .issues
+                .iter()
+                .map(|i| format!("{}: {}", i.location, i.reason))
+                .collect(),
             without_system: out.events.iter().filter(|e| !e.contains("EventID")).count(),
         }
     })
@@ -30,10 +38,15 @@ fn read_all(corpus: &Path, files: &[PathBuf]) -> Vec<FileResult> {
 
 #[test]
 fn intact_evtx_files_read_completely() {
-    let Some(corpus) = common::corpus() else { return };
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
     let index = common::evtx_index(&corpus);
     let mut files = common::files_with_ext(&corpus.join("evtx"), "evtx");
-    files.extend(common::files_with_ext(&corpus.join("sigma-regression"), "evtx"));
+    files.extend(common::files_with_ext(
+        &corpus.join("sigma-regression"),
+        "evtx",
+    ));
     files.retain(|p| !p.to_string_lossy().contains("parser-samples"));
     assert!(files.len() > 500, "found only {} files", files.len());
     let mut failures = Vec::new();
@@ -41,7 +54,10 @@ fn intact_evtx_files_read_completely() {
     for result in read_all(&corpus, &files) {
         total += result.stats.records;
         let expected = index.get(&result.relative).map(|(records, _)| *records);
-        if expected != Some(result.stats.records) || !result.issues.is_empty() || result.without_system > 0 {
+        if expected != Some(result.stats.records)
+            || !result.issues.is_empty()
+            || result.without_system > 0
+        {
             failures.push(format!(
                 "{}: read {} records (index: {expected:?}), {} without EventID, issues {:?}",
                 result.relative, result.stats.records, result.without_system, result.issues
@@ -54,7 +70,9 @@ fn intact_evtx_files_read_completely() {
 
 #[test]
 fn damaged_parser_samples_are_read_around_their_damage() {
-    let Some(corpus) = common::corpus() else { return };
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
     let index = common::evtx_index(&corpus);
     let files = common::files_with_ext(&corpus.join("evtx/parser-samples"), "evtx");
     assert!(files.len() >= 20, "found only {} files", files.len());
@@ -71,10 +89,16 @@ fn damaged_parser_samples_are_read_around_their_damage() {
         // The index was made by the same parser; allow a little slack for its settings.
         let slack = (expected / 100).max(2);
         if result.stats.records.abs_diff(expected) > slack {
-            far_off.push(format!("{}: {} records, index {expected}", result.relative, result.stats.records));
+            far_off.push(format!(
+                "{}: {} records, index {expected}",
+                result.relative, result.stats.records
+            ));
         }
         if failed > 0 && result.stats.issues == 0 {
-            far_off.push(format!("{}: the index saw {failed} failures, the reader reported none", result.relative));
+            far_off.push(format!(
+                "{}: the index saw {failed} failures, the reader reported none",
+                result.relative
+            ));
         }
     }
     assert!(far_off.is_empty(), "{}", far_off.join("\n"));
@@ -82,7 +106,9 @@ fn damaged_parser_samples_are_read_around_their_damage() {
 
 #[test]
 fn issues_name_chunks_and_records() {
-    let Some(corpus) = common::corpus() else { return };
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
     let path = corpus.join("evtx/parser-samples/sample_with_a_bad_chunk_magic.evtx");
     if !path.exists() {
         println!("skipped: {} missing", path.display());
@@ -91,13 +117,21 @@ fn issues_name_chunks_and_records() {
     let mut out = Collected::default();
     let stats = EvtxReader::new().threads(2).read_path(&path, &mut out);
     assert!(stats.records > 0);
-    assert!(out.issues.iter().any(|i| matches!(i.location, Location::Chunk(_))), "{:?}", out.issues);
+    assert!(
+        out.issues
+            .iter()
+            .any(|i| matches!(i.location, Location::Chunk(_))),
+        "{:?}",
+        out.issues
+    );
     assert!(out.issues.iter().all(|i| i.file == path));
 }
 
 #[test]
 fn thread_count_does_not_change_what_is_read() {
-    let Some(corpus) = common::corpus() else { return };
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
     let path = corpus.join("evtx/parser-samples/security.evtx");
     if !path.exists() {
         println!("skipped: {} missing", path.display());

@@ -12,17 +12,25 @@ use vigil_formats::{read_json_path, Collected, EvtxReader};
 fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(a), Value::Str(b)) => {
-            let guid = |s: &str| s.trim_matches(|c| c == '{' || c == '}').to_ascii_lowercase();
-            a.trim_end().eq_ignore_ascii_case(b.trim_end()) || (b.starts_with('{') && guid(a) == guid(b))
+            let guid = |s: &str| {
+                s.trim_matches(|c| c == '{' || c == '}')
+                    .to_ascii_lowercase()
+            };
+            a.trim_end().eq_ignore_ascii_case(b.trim_end())
+                || (b.starts_with('{') && guid(a) == guid(b))
         }
-        (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_value(a, b)),
+        (Value::List(a), Value::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_value(a, b))
+        }
         _ => a == b,
     }
 }
 
 #[test]
 fn json_twins_flatten_like_their_evtx() {
-    let Some(corpus) = common::corpus() else { return };
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
     let jsons = common::files_with_ext(&corpus.join("sigma-regression"), "json");
     assert!(jsons.len() > 150, "found only {} json samples", jsons.len());
     let reader = EvtxReader::new();
@@ -34,12 +42,23 @@ fn json_twins_flatten_like_their_evtx() {
         let (mut from_json, mut from_evtx) = (Collected::default(), Collected::default());
         read_json_path(json_path, &mut from_json);
         reader.read_path(&evtx_path, &mut from_evtx);
-        let name = json_path.strip_prefix(&corpus).unwrap_or(json_path).display().to_string();
+        let name = json_path
+            .strip_prefix(&corpus)
+            .unwrap_or(json_path)
+            .display()
+            .to_string();
         if !from_json.issues.is_empty() || !from_evtx.issues.is_empty() {
-            return Some(format!("{name}: issues {:?} / {:?}", from_json.issues, from_evtx.issues));
+            return Some(format!(
+                "{name}: issues {:?} / {:?}",
+                from_json.issues, from_evtx.issues
+            ));
         }
         if from_json.events.len() != from_evtx.events.len() {
-            return Some(format!("{name}: {} json events, {} evtx events", from_json.events.len(), from_evtx.events.len()));
+            return Some(format!(
+                "{name}: {} json events, {} evtx events",
+                from_json.events.len(),
+                from_evtx.events.len()
+            ));
         }
         for (i, (a, b)) in from_json.events.iter().zip(&from_evtx.events).enumerate() {
             let (Some(ta), Some(tb)) = (a.timestamp, b.timestamp) else {
@@ -56,7 +75,9 @@ fn json_twins_flatten_like_their_evtx() {
             }
             for ((field, va), (_, vb)) in a.fields().zip(b.fields()) {
                 if field != "TimeCreated" && !same_value(va, vb) {
-                    return Some(format!("{name} #{i}: {field} is {va:?} in json, {vb:?} in evtx"));
+                    return Some(format!(
+                        "{name} #{i}: {field} is {va:?} in json, {vb:?} in evtx"
+                    ));
                 }
             }
         }
@@ -65,5 +86,11 @@ fn json_twins_flatten_like_their_evtx() {
     .into_iter()
     .flatten()
     .collect();
-    assert!(mismatches.is_empty(), "{} of {} differ:\n{}", mismatches.len(), jsons.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} differ:\n{}",
+        mismatches.len(),
+        jsons.len(),
+        mismatches.join("\n")
+    );
 }

@@ -45,7 +45,13 @@ pub fn evtx_index(corpus: &Path) -> HashMap<String, (u64, u64)> {
 pub fn parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let half = items.len().div_ceil(2).max(1);
     std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(half).map(|part| s.spawn(|| part.iter().map(&work).collect::<Vec<R>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        let handles: Vec<_> = items
+            .chunks(half)
+            .map(|part| s.spawn(|| part.iter().map(&work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     })
 }
