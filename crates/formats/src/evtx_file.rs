@@ -1,13 +1,13 @@
 //! Reads Windows `.evtx` files into flattened events, reporting each damaged chunk or
 //! record as a [`ReadIssue`] and reading on.
 //!
-//! Records are rendered to JSON and flattened ([`crate::windows`]) on the `evtx` crate's
+//! Records are rendered to JSON and flattened ([`crate::evtx_json`]) on the `evtx` crate's
 //! worker threads, so the sink receives finished events in file order. One
 //! [`EvtxReader`] holds one parser configuration and can read any number of files, from
 //! any number of threads.
 
+use crate::evtx_json;
 use crate::issue::{error_chain, Counting, Location, ReadIssue, ReadStats, RecordMeta, RecordSink};
-use crate::windows;
 use evtx::err::{EvtxError, SerializationError};
 use evtx::{EvtxParser, EvtxRecord, ParserSettings};
 use std::io::{Read, Seek};
@@ -150,26 +150,20 @@ fn convert(record: evtx::err::Result<EvtxRecord<'_>>) -> evtx::err::Result<Conve
         Err(err) if recovered => return Err(err),
         Err(err) => return Ok(Err((location, error_chain(&err)))),
     };
-    let json = match serde_json::from_slice(&rendered.data) {
-        Ok(json) => json,
-        Err(err) if recovered => return Err(EvtxError::from(SerializationError::from(err))),
-        Err(err) => {
-            return Ok(Err((
-                location,
-                format!("rendered JSON does not parse: {err}"),
-            )))
-        }
-    };
-    Ok(match windows::from_evtx_json(json) {
-        Ok(event) => Ok((
+    match evtx_json::from_evtx_json_bytes(&rendered.data) {
+        Ok(event) => Ok(Ok((
             event,
             RecordMeta {
                 location,
                 recovered,
             },
-        )),
-        Err(_) => Err((location, "rendered record has no Event.System".to_owned())),
-    })
+        ))),
+        Err(err) if recovered => Err(EvtxError::from(SerializationError::from(err))),
+        Err(err) => Ok(Err((
+            location,
+            format!("cannot flatten the rendered record: {err}"),
+        ))),
+    }
 }
 
 /// Reports chunks whose header or records fail their CRC32.

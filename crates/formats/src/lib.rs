@@ -29,6 +29,7 @@
 //! ```
 
 pub mod evtx_file;
+pub mod evtx_json;
 pub mod files;
 pub mod issue;
 pub mod json_file;

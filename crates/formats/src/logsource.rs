@@ -100,11 +100,56 @@ impl LogsourceClass {
 pub struct LogsourceMap {
     entries: Vec<Entry>,
     /// Fields whose values decide the class, then fields whose presence does.
-    value_fields: Vec<String>,
-    presence_fields: Vec<String>,
+    fields: FieldSet,
+    value_fields: usize,
     memo: RwLock<HashMap<Box<str>, ClassId>>,
     slots: Box<[OnceLock<LogsourceClass>]>,
     interned: Mutex<HashMap<ClassContent, ClassId>>,
+}
+
+/// A set of field names, found in an event in one pass over its fields.
+struct FieldSet {
+    names: Vec<String>,
+    /// Bit `bucket(name)` is set for each name: most event fields are ruled out by it
+    /// without a string comparison.
+    filter: [u64; 4],
+}
+
+impl FieldSet {
+    fn new(names: Vec<String>) -> FieldSet {
+        let mut filter = [0u64; 4];
+        for name in &names {
+            let bit = Self::bucket(name);
+            filter[bit >> 6] |= 1 << (bit & 63);
+        }
+        FieldSet { names, filter }
+    }
+
+    fn bucket(name: &str) -> usize {
+        let bytes = name.as_bytes();
+        let first = bytes.first().copied().unwrap_or(0) as usize;
+        let last = bytes.last().copied().unwrap_or(0) as usize;
+        (bytes.len().wrapping_mul(31) ^ first.wrapping_mul(7) ^ last) & 255
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        let bit = Self::bucket(name);
+        if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
+            return None;
+        }
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The first value of each name in `event`, in the order of `names`.
+    fn find_in<'e>(&self, event: &'e Event) -> Vec<Option<&'e Value>> {
+        let mut found = vec![None; self.names.len()];
+        for (name, value) in event.fields() {
+            if let Some(i) = self.position(name) {
+                found[i].get_or_insert(value);
+            }
+        }
+        found
+    }
 }
 
 /// What makes two classes the same: their keys and renames.
@@ -114,8 +159,7 @@ impl fmt::Debug for LogsourceMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogsourceMap")
             .field("entries", &self.entries.len())
-            .field("value_fields", &self.value_fields)
-            .field("presence_fields", &self.presence_fields)
+            .field("fields", &self.fields.names)
             .field("classes", &self.class_count())
             .finish()
     }
@@ -152,10 +196,12 @@ impl LogsourceMap {
             });
         }
         presence_fields.retain(|f| !value_fields.contains(f));
+        let value_count = value_fields.len();
+        value_fields.extend(presence_fields);
         let map = LogsourceMap {
             entries: mapping.entries,
-            value_fields,
-            presence_fields,
+            fields: FieldSet::new(value_fields),
+            value_fields: value_count,
             memo: RwLock::new(HashMap::new()),
             slots: (0..MAX_CLASSES).map(|_| OnceLock::new()).collect(),
             interned: Mutex::new(HashMap::new()),
@@ -228,9 +274,10 @@ impl LogsourceMap {
 
     /// The values (or presence) of every field the mapping reads, as one string.
     fn memo_key(&self, event: &Event, key: &mut String) {
+        let found = self.fields.find_in(event);
         key.clear();
-        for field in &self.value_fields {
-            match event.get(field) {
+        for value in &found[..self.value_fields] {
+            match value {
                 None => key.push('\u{0}'),
                 Some(Value::Str(s)) => {
                     key.push('s');
@@ -245,8 +292,8 @@ impl LogsourceMap {
             }
             key.push('\u{1f}');
         }
-        for field in &self.presence_fields {
-            key.push(if event.contains(field) { '+' } else { '-' });
+        for value in &found[self.value_fields..] {
+            key.push(if value.is_some() { '+' } else { '-' });
         }
     }
 

@@ -82,7 +82,7 @@ pub fn from_evtx_json(json: Json) -> Result<Event, Json> {
 }
 
 #[derive(Default)]
-struct SystemFields {
+pub(crate) struct SystemFields {
     /// Values by index into [`SYSTEM_NAMES`].
     values: [Option<Value>; SYSTEM_NAMES.len()],
     timestamp: Option<DateTime<Utc>>,
@@ -98,44 +98,47 @@ impl SystemFields {
     fn read(&mut self, system: Json) {
         let Json::Object(system) = system else { return };
         for (key, value) in system {
-            match key.as_str() {
-                "Provider" => {
-                    for (attr, v) in attributes(value) {
-                        match attr.as_str() {
-                            "Name" => self.set("Provider_Name", text(v)),
-                            "Guid" => self.set("Provider_Guid", text(v)),
-                            "EventSourceName" => self.set("EventSourceName", text(v)),
-                            _ => {}
-                        }
+            self.read_entry(&key, value);
+        }
+    }
+
+    /// Reads one child of `System`.
+    pub(crate) fn read_entry(&mut self, key: &str, value: Json) {
+        match key {
+            "Provider" => {
+                for (attr, v) in attributes(value) {
+                    match attr.as_str() {
+                        "Name" => self.set("Provider_Name", text(v)),
+                        "Guid" => self.set("Provider_Guid", text(v)),
+                        "EventSourceName" => self.set("EventSourceName", text(v)),
+                        _ => {}
                     }
                 }
-                "EventID" => self.read_event_id(value),
-                "Version" | "Level" | "Task" | "Opcode" | "EventRecordID" => {
-                    self.set(&key, number(value))
-                }
-                "Keywords" | "Channel" | "Computer" => self.set(&key, text(value)),
-                "TimeCreated" => {
-                    for (attr, v) in attributes(value) {
-                        if attr == "SystemTime" {
-                            let value = text(v);
-                            self.timestamp = value.as_ref().and_then(timestamp::from_value);
-                            self.set("TimeCreated", value);
-                        }
-                    }
-                }
-                "Correlation" | "Execution" | "Security" => {
-                    for (attr, v) in attributes(value) {
-                        match attr.as_str() {
-                            "ActivityID" | "RelatedActivityID" | "UserID" => {
-                                self.set(&attr, text(v))
-                            }
-                            "ProcessID" | "ThreadID" => self.set(&attr, number(v)),
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
             }
+            "EventID" => self.read_event_id(value),
+            "Version" | "Level" | "Task" | "Opcode" | "EventRecordID" => {
+                self.set(key, number(value))
+            }
+            "Keywords" | "Channel" | "Computer" => self.set(key, text(value)),
+            "TimeCreated" => {
+                for (attr, v) in attributes(value) {
+                    if attr == "SystemTime" {
+                        let value = text(v);
+                        self.timestamp = value.as_ref().and_then(timestamp::from_value);
+                        self.set("TimeCreated", value);
+                    }
+                }
+            }
+            "Correlation" | "Execution" | "Security" => {
+                for (attr, v) in attributes(value) {
+                    match attr.as_str() {
+                        "ActivityID" | "RelatedActivityID" | "UserID" => self.set(&attr, text(v)),
+                        "ProcessID" | "ThreadID" => self.set(&attr, number(v)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
         }
     }
 
@@ -159,7 +162,7 @@ impl SystemFields {
         }
     }
 
-    fn into_event(self, data: Vec<(String, Value)>, message: Option<String>) -> Event {
+    pub(crate) fn into_event(self, data: Vec<(String, Value)>, message: Option<String>) -> Event {
         let mut clashes = [false; SYSTEM_NAMES.len()];
         for (name, _) in &data {
             if let Some(i) = system_index(name) {
@@ -235,23 +238,28 @@ fn element_value(value: Json) -> Value {
     }
 }
 
-fn read_event_data(body: Json, data: &mut Vec<(String, Value)>) {
+pub(crate) fn read_event_data(body: Json, data: &mut Vec<(String, Value)>) {
     match body {
         Json::Null => {}
         Json::Object(entries) => {
             data.reserve(entries.len());
             for (name, value) in entries {
-                if name != "#attributes" {
-                    data.push((name, element_value(value)));
-                }
+                read_event_data_entry(name, value, data);
             }
         }
         other => data.push(("Data".to_owned(), element_value(other))),
     }
 }
 
+/// One named entry of `EventData` (the template's `#attributes` are skipped).
+pub(crate) fn read_event_data_entry(name: String, value: Json, data: &mut Vec<(String, Value)>) {
+    if name != "#attributes" {
+        data.push((name, element_value(value)));
+    }
+}
+
 /// Adds the leaves under `body` by leaf name, skipping attributes and namespaces.
-fn read_leaves(body: Json, data: &mut Vec<(String, Value)>) {
+pub(crate) fn read_leaves(body: Json, data: &mut Vec<(String, Value)>) {
     let Json::Object(children) = body else { return };
     for (name, value) in children {
         if name == "#attributes" || name.starts_with("xmlns") {
@@ -268,7 +276,7 @@ fn read_leaves(body: Json, data: &mut Vec<(String, Value)>) {
     }
 }
 
-fn rendered_message(body: Json) -> Option<String> {
+pub(crate) fn rendered_message(body: Json) -> Option<String> {
     match body {
         Json::Object(mut parts) => match parts.remove("Message") {
             Some(Json::String(message)) => Some(message),
