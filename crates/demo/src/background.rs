@@ -18,7 +18,7 @@ use crate::linux::{Daemon, SshClient};
 use crate::province::{Host, Inventory, Site, PORTAL_SITE};
 use crate::timeline::Timeline;
 use crate::web::Request;
-use crate::windows::{Logon, LogonKind, Proc};
+use crate::windows::{Logon, LogonKind, Proc, Remote};
 
 /// Fills `timeline` with benign events until it holds `target` of them from this call.
 pub(crate) fn fill(
@@ -206,6 +206,15 @@ impl<'a> Background<'a> {
         for host in patched {
             self.monthly_update(host);
         }
+        let chrome_updates: Vec<&Host> = inventory
+            .workstations()
+            .filter(|host| {
+                host.browser().image.ends_with("chrome.exe") && self.rng.random_bool(0.15)
+            })
+            .collect();
+        for host in chrome_updates {
+            self.browser_update(host);
+        }
     }
 
     /// Morning logon with the desktop, the tray apps and the browser starting.
@@ -281,26 +290,45 @@ impl<'a> Background<'a> {
         };
         let rng = &mut self.rng;
         let at = self.day.between((22, 0), (22, 5), rng);
-        let script = server
-            .scheduler
-            .spawn(
-                "C:\\Windows\\System32\\cmd.exe",
-                "C:\\Windows\\system32\\cmd.exe /c D:\\Scripts\\saoluu_hangdem.bat",
-                rng,
-            )
-            .in_dir("D:\\Scripts\\");
         let target = format!(
             "\\\\{}\\SaoLuu\\{}",
             self.inventory.hub().file_server.name,
             server.site.agency.code
         );
-        let copy = script.spawn(
-            "C:\\Windows\\System32\\Robocopy.exe",
-            &format!("robocopy D:\\DuLieu {target} /MIR /R:2 /W:5 /NP /LOG:D:\\Logs\\saoluu.log"),
+        let copy = server
+            .scheduler
+            .spawn(
+                "C:\\Windows\\System32\\Robocopy.exe",
+                &format!(
+                    "robocopy D:\\DuLieu {target} /MIR /R:2 /W:5 /NP /LOG:D:\\Logs\\saoluu.log"
+                ),
+                rng,
+            )
+            .in_dir("D:\\");
+        self.timeline.process_start(at, host, &copy);
+    }
+
+    /// Chrome updates itself and re-registers its elevation service.
+    fn browser_update(&mut self, host: &Host) {
+        let rng = &mut self.rng;
+        let at = self.day.between((8, 0), (16, 0), rng);
+        let version = format!("134.0.6998.{}", rng.random_range(35..120));
+        let updater = host.services.spawn(
+            "C:\\Program Files (x86)\\Google\\GoogleUpdater\\134.0.6943.0\\updater.exe",
+            "\"C:\\Program Files (x86)\\Google\\GoogleUpdater\\134.0.6943.0\\updater.exe\" --system --windows-service --service=update",
             rng,
         );
-        self.timeline.process_start(at, host, &script);
-        self.timeline.process_start(after(at, 2, rng), host, &copy);
+        self.timeline.process_start(at, host, &updater);
+        let service = format!(
+            "\"C:\\Program Files\\Google\\Chrome\\Application\\{version}\\elevation_service.exe\""
+        );
+        self.timeline.service_installed(
+            after(at, 40, rng),
+            host,
+            "Google Chrome Elevation Service (GoogleChromeElevationService)",
+            &service,
+            "demand start",
+        );
     }
 
     /// The month's cumulative update: servers at night, workstations over lunch.
@@ -391,7 +419,7 @@ impl<'a> Background<'a> {
         let desk = &self.desks[index];
         let (host, rng) = (desk.host, &mut self.rng);
         for _ in 0..rng.random_range(1..=3) {
-            let name = *pick(content::STAFF_SITES, rng);
+            let name = pick(content::STAFF_SITES, rng);
             let address = content::resolve(name);
             self.timeline
                 .dns_query(at, host, host.browser(), name, address);
@@ -399,9 +427,7 @@ impl<'a> Background<'a> {
                 after(at, 0, rng),
                 host,
                 host.browser(),
-                address,
-                443,
-                name,
+                Remote::new(address, 443, name),
                 rng,
             );
             at = after(at, rng.random_range(20..240), rng);
@@ -541,14 +567,15 @@ impl<'a> Background<'a> {
         for _ in 0..rng.random_range(1..=3) {
             at = after(at, rng.random_range(10..120), rng);
             self.timeline
-                .script_block(at, host, *pick(ADMIN_SCRIPTS, rng), "", rng);
+                .script_block(at, host, pick(ADMIN_SCRIPTS, rng), "", rng);
         }
     }
 
     /// An IT officer logs in to the agency's Linux web server with a key and runs a command.
     fn linux_admin(&mut self) {
         let rng = &mut self.rng;
-        let site = pick(&self.inventory.sites, rng);
+        let sites = &self.inventory.sites;
+        let site = &sites[rng.random_range(0..sites.len())];
         let host = &site.web;
         let mut at = self.day.sample(Rhythm::Office, rng);
         let sshd = Daemon {
@@ -578,7 +605,7 @@ impl<'a> Background<'a> {
             pid: rng.random_range(2_000..60_000),
         };
         self.timeline
-            .sudo(at, host, sudo, "vanhanh", 1001, *pick(SUDO_COMMANDS, rng));
+            .sudo(at, host, sudo, "vanhanh", 1001, pick(SUDO_COMMANDS, rng));
         at = after(at, rng.random_range(60..600), rng);
         self.timeline.auth_line(
             at,
@@ -592,13 +619,14 @@ impl<'a> Background<'a> {
 
     fn site_visit(&mut self) {
         let rng = &mut self.rng;
-        let site = pick(&self.inventory.sites, rng);
+        let sites = &self.inventory.sites;
+        let site = &sites[rng.random_range(0..sites.len())];
         let (host, name) = (&site.web, site.agency.site.as_str());
         let mut at = self.day.sample(Rhythm::Public, rng);
         let client = content::citizen_ip(rng);
         let user_agent = content::user_agent(rng);
         let bot = user_agent.contains("bot");
-        let mut referer = if rng.random_bool(0.4) {
+        let mut referer = if !bot && rng.random_bool(0.4) {
             "https://www.google.com/".to_owned()
         } else {
             String::new()

@@ -9,9 +9,9 @@ use std::net::Ipv4Addr;
 use crate::fnv1a;
 use crate::province::PUBLIC_DOMAIN;
 
-/// Picks one item of a non-empty constant list.
-pub(crate) fn pick<'a, T>(items: &'a [T], rng: &mut StdRng) -> &'a T {
-    items.choose(rng).expect("content lists are not empty")
+/// Picks one item of a non-empty list.
+pub(crate) fn pick<T: Copy>(items: &[T], rng: &mut StdRng) -> T {
+    *items.choose(rng).expect("content lists are not empty")
 }
 
 /// Office documents staff open, with `{n}` for a number and `{m}` for a month.
@@ -115,7 +115,7 @@ const VIETNAMESE_BLOCKS: &[(u8, u8, u8)] = &[
 
 /// A citizen's address at a Vietnamese access provider.
 pub(crate) fn citizen_ip(rng: &mut StdRng) -> Ipv4Addr {
-    let (a, low, high) = *pick(VIETNAMESE_BLOCKS, rng);
+    let (a, low, high) = pick(VIETNAMESE_BLOCKS, rng);
     Ipv4Addr::new(
         a,
         rng.random_range(low..=high),
@@ -167,11 +167,11 @@ pub(crate) fn site_page(rng: &mut StdRng) -> (String, String) {
         0..=3 => (format!("/tin-tuc/{}", pick(NEWS, rng)), String::new()),
         4 => (
             "/tim-kiem".to_owned(),
-            format!("q={}", form_encode(pick(SEARCHES, rng).as_ref())),
+            format!("q={}", form_encode(pick(SEARCHES, rng))),
         ),
         _ => {
             let (stem, query) = pick(SITE_PAGES, rng);
-            ((*stem).to_owned(), (*query).to_owned())
+            (stem.to_owned(), query.to_owned())
         }
     }
 }
@@ -198,7 +198,7 @@ pub(crate) fn portal_request(step: usize, rng: &mut StdRng) -> (&'static str, St
         (_, 0) => (
             "GET",
             "/dich-vu-cong/tim-kiem".to_owned(),
-            format!("keyword={}", form_encode(pick(SEARCHES, rng).as_ref())),
+            format!("keyword={}", form_encode(pick(SEARCHES, rng))),
         ),
         (_, 1 | 2) => (
             "GET",

@@ -195,40 +195,37 @@ impl Inventory {
     fn site(index: usize, agency: &Agency, accounts: &mut AccountBook, rng: &mut StdRng) -> Site {
         // 10.20.0.0/16 for the hub, 10.21.0.0/16 for the next agency, and so on.
         let octet = u8::try_from(20 + index).unwrap_or(u8::MAX);
-        let host = |role: Role,
-                    suffix: String,
-                    ip: [u8; 2],
-                    owner: Option<Account>,
-                    rng: &mut StdRng| {
-            let name = format!("{}-{suffix}", agency.code);
-            let services = Proc::service_control_manager(rng);
-            let shell = match (role, &owner) {
-                (Role::Workstation, Some(user)) => Some(Proc::explorer(user, rng)),
-                (Role::Portal, _) => Some(Proc::iis_worker(&services, rng)),
-                _ => None,
-            };
-            let browser = owner.as_ref().zip(shell.as_ref()).map(|(user, explorer)| {
-                let image = if rng.random_bool(0.3) {
-                    format!(
+        let host =
+            |role: Role, suffix: String, ip: [u8; 2], owner: Option<Account>, rng: &mut StdRng| {
+                let name = format!("{}-{suffix}", agency.code);
+                let services = Proc::service_control_manager(rng);
+                let shell = match (role, &owner) {
+                    (Role::Workstation, Some(user)) => Some(Proc::explorer(user, rng)),
+                    (Role::Portal, _) => Some(Proc::iis_worker(&services, rng)),
+                    _ => None,
+                };
+                let browser = owner.as_ref().zip(shell.as_ref()).map(|(user, explorer)| {
+                    let image = if rng.random_bool(0.3) {
+                        format!(
                         "C:\\Users\\{}\\AppData\\Local\\CocCoc\\Browser\\Application\\browser.exe",
                         user.name
                     )
-                } else {
-                    "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe".to_owned()
-                };
-                explorer.spawn(&image, &format!("\"{image}\""), rng)
-            });
-            Host {
-                name,
-                agency: agency.name.clone(),
-                role,
-                ip: Ipv4Addr::new(10, octet, ip[0], ip[1]),
-                owner,
-                services,
-                shell,
-                browser,
-            }
-        };
+                    } else {
+                        "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe".to_owned()
+                    };
+                    explorer.spawn(&image, &format!("\"{image}\""), rng)
+                });
+                Host {
+                    name,
+                    agency: agency.name.clone(),
+                    role,
+                    ip: Ipv4Addr::new(10, octet, ip[0], ip[1]),
+                    owner,
+                    services,
+                    shell,
+                    browser,
+                }
+            };
         let workstations = (1..=agency.workstations.max(1))
             .map(|n| {
                 let user = accounts.person(rng);

@@ -158,6 +158,12 @@ fn binary(file_name: &str) -> Binary {
         "winword.exe" => office("WinWord.exe", "Microsoft Word"),
         "excel.exe" => office("Excel.exe", "Microsoft Excel"),
         "powerpnt.exe" => office("POWERPNT.EXE", "Microsoft PowerPoint"),
+        "updater.exe" => Binary {
+            original: "updater.exe",
+            description: "Google Updater",
+            product: "Google Updater",
+            company: "Google LLC",
+        },
         "chrome.exe" => Binary {
             original: "chrome.exe",
             description: "Google Chrome",
@@ -318,6 +324,21 @@ impl Proc {
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase()
+    }
+}
+
+/// The far end of a network connection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Remote<'a> {
+    pub ip: Ipv4Addr,
+    pub port: u16,
+    /// Host name as Sysmon resolved it, `-` when unknown.
+    pub name: &'a str,
+}
+
+impl<'a> Remote<'a> {
+    pub fn new(ip: Ipv4Addr, port: u16, name: &'a str) -> Self {
+        Remote { ip, port, name }
     }
 }
 
@@ -570,17 +591,20 @@ impl Timeline {
         }
     }
 
-    /// Sysmon 3: `proc` opened a TCP connection.
+    /// Sysmon 3: `proc` opened a TCP connection to `remote`.
     pub fn connection(
         &mut self,
         at: DateTime<Utc>,
         host: &Host,
         proc: &Proc,
-        dest: Ipv4Addr,
-        port: u16,
-        dest_name: &str,
+        remote: Remote<'_>,
         rng: &mut StdRng,
     ) {
+        let Remote {
+            ip: dest,
+            port,
+            name: dest_name,
+        } = remote;
         let port_name = match port {
             80 => "http",
             443 => "https",
@@ -649,12 +673,11 @@ impl Timeline {
         target: &Proc,
         access: &str,
         call_trace: &str,
-        rng: &mut StdRng,
     ) {
         self.sysmon(at, host, 10)
             .set("SourceProcessGUID", source.guid.as_str())
             .set("SourceProcessId", source.pid)
-            .set("SourceThreadId", process_id(rng))
+            .set("SourceThreadId", 4 * (1_000 + fnv1a(&source.guid) % 9_000))
             .set("SourceImage", source.image.as_str())
             .set("SourceUser", source.user.qualified())
             .set("TargetProcessGUID", target.guid.as_str())
