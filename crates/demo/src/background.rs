@@ -1,7 +1,7 @@
 //! The benign background: the province's ordinary working day.
 //!
-//! First a fixed skeleton (every desk logs on in the morning and off in the evening, cron runs
-//! hourly on the Linux servers, some machines install the monthly update, the file servers
+//! First a fixed skeleton (every desk logs on in the morning, cron runs hourly on the Linux
+//! servers, some machines install the monthly update or a browser update, the file servers
 //! back up at night), then a weighted mix of small activities — people opening documents,
 //! browsing, using shares, admins doing routine work, citizens reading the sites and filing
 //! requests on the portal — until the day holds the requested number of events.
@@ -20,7 +20,8 @@ use crate::timeline::Timeline;
 use crate::web::Request;
 use crate::windows::{Logon, LogonKind, Proc, Remote};
 
-/// Fills `timeline` with benign events until it holds `target` of them from this call.
+/// Adds about `target` benign events to `timeline`: the skeleton, then activities until the
+/// target is reached (the last activity may overshoot it by a few events).
 pub(crate) fn fill(
     timeline: &mut Timeline,
     inventory: &Inventory,
@@ -89,6 +90,50 @@ struct Server<'a> {
     dcom: Proc,
 }
 
+const OFFICE: &str = "C:\\Program Files\\Microsoft Office\\root\\Office16";
+const FOXIT: &str = "C:\\Program Files (x86)\\Foxit Software\\Foxit PDF Reader\\FoxitPDFReader.exe";
+const ZALO: &str = "C:\\Users\\{user}\\AppData\\Local\\Programs\\Zalo\\Zalo.exe";
+const TIWORKER: &str = "C:\\Windows\\WinSxS\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.19041.5545_none_7e0f8c8d6f2f1b2a\\TiWorker.exe";
+const GOOGLE_UPDATER: &str =
+    "C:\\Program Files (x86)\\Google\\GoogleUpdater\\134.0.6943.0\\updater.exe";
+
+/// Programs that start with the desktop: image (`{user}` for the user) and arguments.
+const TRAY_APPS: &[(&str, &str)] = &[
+    ("C:\\Program Files\\UniKey\\UniKeyNT.exe", ""),
+    (ZALO, " --autostart"),
+];
+
+/// Programs people start during the day, the same way.
+const DESKTOP_APPS: &[(&str, &str)] = &[
+    (ZALO, ""),
+    (
+        "C:\\Windows\\System32\\notepad.exe",
+        " D:\\TaiLieu\\ghi_chu.txt",
+    ),
+    (
+        "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE",
+        "",
+    ),
+    ("C:\\Windows\\System32\\SnippingTool.exe", ""),
+];
+
+/// A program the user starts from the desktop (`explorer.exe`).
+fn desktop_app(host: &Host, (image, args): (&str, &str), rng: &mut StdRng) -> Proc {
+    let image = image.replace("{user}", &host.user().name);
+    host.shell()
+        .spawn(&image, &format!("\"{image}\"{args}"), rng)
+}
+
+/// The program that opens a document, and its arguments before the path and after it.
+fn document_program(path: &str) -> (String, &'static str, &'static str) {
+    match path.rsplit('.').next() {
+        Some("docx") => (format!("{OFFICE}\\WINWORD.EXE"), " /n \"", "\" /o \"\""),
+        Some("xlsx") => (format!("{OFFICE}\\EXCEL.EXE"), " \"", "\""),
+        Some("pptx") => (format!("{OFFICE}\\POWERPNT.EXE"), " \"", "\""),
+        _ => (FOXIT.to_owned(), " \"", "\""),
+    }
+}
+
 /// Routine admin commands on the Linux web servers.
 const SUDO_COMMANDS: &[&str] = &[
     "/usr/bin/systemctl reload nginx",
@@ -106,7 +151,7 @@ const ADMIN_SCRIPTS: &[&str] = &[
     "Get-Volume | Select-Object DriveLetter, FileSystemLabel, SizeRemaining, Size",
     "Get-ScheduledTask -TaskPath \\SaoLuu\\ | Get-ScheduledTaskInfo | Select-Object TaskName, LastRunTime, LastTaskResult",
     "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 3",
-    "Test-Path \\\\VPUB-FS01\\SaoLuu",
+    "Test-Path -Path D:\\SaoLuu\\HomQua.bak",
 ];
 
 struct Background<'a> {
@@ -141,16 +186,8 @@ impl<'a> Background<'a> {
                 });
             }
             for host in site.windows_servers() {
-                let scheduler = host.services.spawn(
-                    "C:\\Windows\\system32\\svchost.exe",
-                    "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule",
-                    &mut rng,
-                );
-                let dcom = host.services.spawn(
-                    "C:\\Windows\\system32\\svchost.exe",
-                    "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p",
-                    &mut rng,
-                );
+                let scheduler = host.services.svchost("netsvcs -p -s Schedule", &mut rng);
+                let dcom = host.services.svchost("DcomLaunch -p", &mut rng);
                 servers.push(Server {
                     host,
                     site,
@@ -235,25 +272,10 @@ impl<'a> Background<'a> {
         self.timeline.logon(at, host, &logon, false, rng);
         at = after(at, 3, rng);
         self.timeline.process_start(at, host, host.shell());
-        let tray = [
-            (
-                "C:\\Program Files\\UniKey\\UniKeyNT.exe".to_owned(),
-                String::new(),
-            ),
-            (
-                format!(
-                    "C:\\Users\\{}\\AppData\\Local\\Programs\\Zalo\\Zalo.exe",
-                    user.name
-                ),
-                " --autostart".to_owned(),
-            ),
-        ];
-        for (image, args) in tray {
+        for &app in TRAY_APPS {
             at = after(at, 4, rng);
-            let app = host
-                .shell()
-                .spawn(&image, &format!("\"{image}\"{args}"), rng);
-            self.timeline.process_start(at, host, &app);
+            self.timeline
+                .process_start(at, host, &desktop_app(host, app, rng));
         }
         at = after(at, 40, rng);
         self.timeline.process_start(at, host, host.browser());
@@ -313,9 +335,10 @@ impl<'a> Background<'a> {
         let rng = &mut self.rng;
         let at = self.day.between((8, 0), (16, 0), rng);
         let version = format!("134.0.6998.{}", rng.random_range(35..120));
+        let arguments = "--system --windows-service --service=update";
         let updater = host.services.spawn(
-            "C:\\Program Files (x86)\\Google\\GoogleUpdater\\134.0.6943.0\\updater.exe",
-            "\"C:\\Program Files (x86)\\Google\\GoogleUpdater\\134.0.6943.0\\updater.exe\" --system --windows-service --service=update",
+            GOOGLE_UPDATER,
+            &format!("\"{GOOGLE_UPDATER}\" {arguments}"),
             rng,
         );
         self.timeline.process_start(at, host, &updater);
@@ -339,17 +362,13 @@ impl<'a> Background<'a> {
         } else {
             self.day.between((2, 0), (4, 0), rng)
         };
-        let dcom = host.services.spawn(
-            "C:\\Windows\\system32\\svchost.exe",
-            "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p",
-            rng,
-        );
+        let dcom = host.services.svchost("DcomLaunch -p", rng);
         let orchestrator = dcom.spawn(
             "C:\\Windows\\System32\\MoUsoCoreWorker.exe",
             "C:\\Windows\\System32\\mousocoreworker.exe -Embedding",
             rng,
         );
-        let installer = dcom.spawn("C:\\Windows\\WinSxS\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.19041.5545_none_7e0f8c8d6f2f1b2a\\TiWorker.exe", "C:\\Windows\\WinSxS\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.19041.5545_none_7e0f8c8d6f2f1b2a\\TiWorker.exe -Embedding", rng);
+        let installer = dcom.spawn(TIWORKER, &format!("{TIWORKER} -Embedding"), rng);
         let product = if host.owner.is_some() {
             "Windows 10 Version 22H2 for x64-based Systems"
         } else {
@@ -387,29 +406,7 @@ impl<'a> Background<'a> {
         let at = self.desk_time(index);
         let desk = &self.desks[index];
         let (host, rng) = (desk.host, &mut self.rng);
-        let user = &host.user().name;
-        let (image, command_line) = match rng.random_range(0..4) {
-            0 => {
-                let zalo = format!("C:\\Users\\{user}\\AppData\\Local\\Programs\\Zalo\\Zalo.exe");
-                (zalo.clone(), format!("\"{zalo}\""))
-            }
-            1 => (
-                "C:\\Windows\\System32\\notepad.exe".to_owned(),
-                format!(
-                    "\"C:\\Windows\\system32\\NOTEPAD.EXE\" D:\\TaiLieu\\ghi_chu_{}.txt",
-                    rng.random_range(1..9)
-                ),
-            ),
-            2 => (
-                "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE".to_owned(),
-                "\"C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE\"".to_owned(),
-            ),
-            _ => (
-                "C:\\Windows\\System32\\SnippingTool.exe".to_owned(),
-                "\"C:\\Windows\\system32\\SnippingTool.exe\"".to_owned(),
-            ),
-        };
-        let app = host.shell().spawn(&image, &command_line, rng);
+        let app = desktop_app(host, pick(DESKTOP_APPS, rng), rng);
         self.timeline.process_start(at, host, &app);
     }
 
@@ -452,27 +449,8 @@ impl<'a> Background<'a> {
             self.timeline.file_created(at, host, host.browser(), &path);
             at = after(at, 8, rng);
         }
-        const OFFICE: &str = "C:\\Program Files\\Microsoft Office\\root\\Office16";
-        let (image, command_line) = match path.rsplit('.').next() {
-            Some("docx") => (
-                format!("{OFFICE}\\WINWORD.EXE"),
-                format!("\"{OFFICE}\\WINWORD.EXE\" /n \"{path}\" /o \"\""),
-            ),
-            Some("xlsx") => (
-                format!("{OFFICE}\\EXCEL.EXE"),
-                format!("\"{OFFICE}\\EXCEL.EXE\" \"{path}\""),
-            ),
-            Some("pptx") => (
-                format!("{OFFICE}\\POWERPNT.EXE"),
-                format!("\"{OFFICE}\\POWERPNT.EXE\" \"{path}\""),
-            ),
-            _ => {
-                let reader =
-                    "C:\\Program Files (x86)\\Foxit Software\\Foxit PDF Reader\\FoxitPDFReader.exe"
-                        .to_owned();
-                (reader.clone(), format!("\"{reader}\" \"{path}\""))
-            }
-        };
+        let (image, before, after_path) = document_program(&path);
+        let command_line = format!("\"{image}\"{before}{path}{after_path}");
         let app = host.shell().spawn(&image, &command_line, rng);
         self.timeline.process_start(at, host, &app);
     }

@@ -274,15 +274,26 @@ impl Proc {
 
     /// The portal's IIS worker process, under its application pool identity.
     pub fn iis_worker(services: &Proc, rng: &mut StdRng) -> Self {
+        let arguments = [
+            "-ap \"DichVuCong\" -v \"v4.0\" -l \"webengine4.dll\" -a \\\\.\\pipe\\iisipm8d2c1f3e",
+            "-h \"C:\\inetpub\\temp\\apppools\\DichVuCong\\DichVuCong.config\" -w \"\" -m 0 -t 20 -ta 0",
+        ]
+        .join(" ");
         services
-            .spawn("C:\\Windows\\system32\\svchost.exe", "C:\\Windows\\system32\\svchost.exe -k iissvcs", rng)
+            .svchost("iissvcs", rng)
             .spawn(
                 "C:\\Windows\\System32\\inetsrv\\w3wp.exe",
-                "c:\\windows\\system32\\inetsrv\\w3wp.exe -ap \"DichVuCong\" -v \"v4.0\" -l \"webengine4.dll\" -a \\\\.\\pipe\\iisipm8d2c1f3e -h \"C:\\inetpub\\temp\\apppools\\DichVuCong\\DichVuCong.config\" -w \"\" -m 0 -t 20 -ta 0",
+                &format!("c:\\windows\\system32\\inetsrv\\w3wp.exe {arguments}"),
                 rng,
             )
             .run_as(Account::app_pool("DichVuCong"), "High")
             .in_dir("C:\\inetpub\\wwwroot\\dichvucong\\")
+    }
+
+    /// A service host child of `services.exe` for one service group, e.g. `DcomLaunch -p`.
+    pub fn svchost(&self, group: &str, rng: &mut StdRng) -> Proc {
+        let image = "C:\\Windows\\system32\\svchost.exe";
+        self.spawn(image, &format!("{image} -k {group}"), rng)
     }
 
     /// A child of this process, with the same user, integrity and working directory.

@@ -109,7 +109,7 @@ fn play(scene: &mut Scene<'_>) {
         240,
         &format!("{TOOLS}\\PsExec64.exe"),
         &format!(
-            "PsExec64.exe -accepteula \\\\{} -u {AD_DOMAIN}\\{} -p Syt@2024 -s cmd.exe /c \"{remote_command}\"",
+            "PsExec64.exe -accepteula \\\\{} -u {AD_DOMAIN}\\{} -p Quantri@2024 -s cmd.exe /c \"{remote_command}\"",
             server.name, admin.name
         ),
     );
