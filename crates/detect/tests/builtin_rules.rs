@@ -192,6 +192,12 @@ fn attack_cases() -> Vec<(&'static str, Json)> {
         ("f2e8fa8d-9332-4af4-ad67-96f68e776a4e", security(4698, json!({"TaskName": "\\EdgeUpdateCore", "TaskContent": "<Exec><Command>powershell.exe</Command><Arguments>-w hidden -f C:\\Users\\Public\\u.ps1</Arguments></Exec>"}))),
         ("8f5fcdb1-e070-4052-9972-6efb13cb3d34", security(4697, json!({"ServiceName": "BTOBTO", "ServiceFileName": "%COMSPEC% /Q /c echo cd ^> \\\\127.0.0.1\\C$\\__output 2^>^&1 > %TEMP%\\execute.bat"}))),
         ("59ded90b-a1b2-4121-913b-6c0c1ed0ccf7", security(4662, json!({"SubjectUserName": "vana", "SubjectUserSid": "S-1-5-21-9-9-9-1201", "AccessMask": "0x100", "Properties": "%%7688 {1131f6aa-9c07-11d1-f79f-00c04fc2dcd2} {19195a5b-6da0-11d0-afd3-00c04fd930c9}"}))),
+        ("7c5e4a21-0d6b-46d1-bb2c-4a539f8927be", security(4769, json!({"TargetUserName": "vana@MINHSON.LOCAL", "ServiceName": "svc_sql", "TicketEncryptionType": "0x17", "Status": "0x0", "IpAddress": "::ffff:10.20.3.21"}))),
+        ("3227ec71-0719-4af5-84d2-7f074588df7b", windows_event("Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-Windows Defender", 1116, json!({"Threat Name": "HackTool:Win64/Mikatz!dha", "Path": "file:_C:\\ProgramData\\Intel\\m.exe", "Severity Name": "High"}))),
+        ("5ef0b59b-6385-4412-a95a-e92c4301eb4b", windows_event("Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-Windows Defender", 5001, json!({"Product Name": "Microsoft Defender Antivirus"}))),
+        ("5132a082-aa16-4376-a5d4-261168bb2959", registry_set(&sys32("reg.exe"), "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential", "DWORD (0x00000001)")),
+        ("3358ef49-87bc-4cd8-91bc-0b7c6516feb3", registry_set(POWERSHELL, "HKU\\S-1-5-21-1-2-3-1105_Classes\\ms-settings\\shell\\open\\command\\(Default)", "C:\\Users\\Public\\upd.exe")),
+        ("013fd8af-9210-494d-a65d-fb7a3b25f984", sysmon_process(&sys32("reg.exe"), "reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\WDigest /v UseLogonCredential /t REG_DWORD /d 1 /f", CMD)),
         ("425b8e98-be37-49f9-95e9-5595520250b5", system(7045, "Service Control Manager", json!({"ServiceName": "PSEXESVC", "ImagePath": "%SystemRoot%\\PSEXESVC.exe"}))),
         ("5d4708c0-5de2-4454-9c8d-a457638c33d8", system(7045, "Service Control Manager", json!({"ServiceName": "hgabms", "ImagePath": "cmd.exe /c echo hgabms > \\\\.\\pipe\\hgabms"}))),
         // linux
