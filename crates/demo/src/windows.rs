@@ -566,40 +566,39 @@ impl Timeline {
             )
             .set("ParentUser", parent_field(|p| p.user.qualified()));
         if host.audits_process_creation() {
-            let subject = if proc.user.is_system() {
-                host.machine_account()
-            } else {
-                proc.user.clone()
-            };
-            let mandatory_label = match proc.integrity {
-                "System" => "S-1-16-16384",
-                "High" => "S-1-16-12288",
-                _ => "S-1-16-8192",
-            };
-            self.windows(at, host, SECURITY_CHANNEL, SECURITY_PROVIDER, 4688)
-                .set("SubjectUserSid", subject.sid.as_str())
-                .set("SubjectUserName", subject.name.as_str())
-                .set("SubjectDomainName", subject.domain.as_str())
-                .set("SubjectLogonId", proc.user.logon_id())
-                .set("NewProcessId", format!("0x{:x}", proc.pid))
-                .set("NewProcessName", proc.image.as_str())
-                .set(
-                    "TokenElevationType",
-                    if proc.integrity == "Medium" {
-                        "%%1938"
-                    } else {
-                        "%%1936"
-                    },
-                )
-                .set("ProcessId", format!("0x{:x}", parent.map_or(0, |p| p.pid)))
-                .set("CommandLine", proc.command_line.as_str())
-                .set("ParentProcessName", parent_field(|p| p.image.clone()))
-                .set("MandatoryLabel", mandatory_label)
-                .set("TargetUserSid", "S-1-0-0")
-                .set("TargetUserName", "-")
-                .set("TargetDomainName", "-")
-                .set("TargetLogonId", "0x0");
+            self.process_audited(at, host, proc);
         }
+    }
+
+    /// Security 4688, with its own field names (`NewProcessName`, `ParentProcessName`).
+    fn process_audited(&mut self, at: DateTime<Utc>, host: &Host, proc: &Proc) {
+        let subject = if proc.user.is_system() {
+            host.machine_account()
+        } else {
+            proc.user.clone()
+        };
+        let (elevation, label) = match proc.integrity {
+            "System" => ("%%1936", "S-1-16-16384"),
+            "High" => ("%%1936", "S-1-16-12288"),
+            _ => ("%%1938", "S-1-16-8192"),
+        };
+        let parent = proc.parent.as_ref();
+        let record = self.windows(at, host, SECURITY_CHANNEL, SECURITY_PROVIDER, 4688);
+        Self::subject(record, &subject)
+            .set("NewProcessId", format!("0x{:x}", proc.pid))
+            .set("NewProcessName", proc.image.as_str())
+            .set("TokenElevationType", elevation)
+            .set("ProcessId", format!("0x{:x}", parent.map_or(0, |p| p.pid)))
+            .set("CommandLine", proc.command_line.as_str())
+            .set(
+                "ParentProcessName",
+                parent.map_or("-", |p| p.image.as_str()),
+            )
+            .set("MandatoryLabel", label)
+            .set("TargetUserSid", "S-1-0-0")
+            .set("TargetUserName", "-")
+            .set("TargetDomainName", "-")
+            .set("TargetLogonId", "0x0");
     }
 
     /// Sysmon 3: `proc` opened a TCP connection to `remote`.
