@@ -18,7 +18,7 @@
 use crate::mapping::{Entry, LogsourceKey, Mapping, MappingError};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::{Mutex, OnceLock, RwLock};
 use vigil_event::{Event, Value};
 
@@ -102,7 +102,7 @@ pub struct LogsourceMap {
     /// Fields whose values decide the class, then fields whose presence does.
     fields: FieldSet,
     value_fields: usize,
-    memo: RwLock<HashMap<Box<str>, ClassId>>,
+    memo: RwLock<HashMap<Box<[u8]>, ClassId>>,
     slots: Box<[OnceLock<LogsourceClass>]>,
     interned: Mutex<HashMap<ClassContent, ClassId>>,
 }
@@ -110,19 +110,26 @@ pub struct LogsourceMap {
 /// A set of field names, found in an event in one pass over its fields.
 struct FieldSet {
     names: Vec<String>,
-    /// Bit `bucket(name)` is set for each name: most event fields are ruled out by it
-    /// without a string comparison.
+    /// Bit `len` (63 for longer names) is set for each name, and bit `bucket(name)` of
+    /// `filter`: most event fields are ruled out by these without a string comparison.
+    lengths: u64,
     filter: [u64; 4],
 }
 
 impl FieldSet {
     fn new(names: Vec<String>) -> FieldSet {
         let mut filter = [0u64; 4];
+        let mut lengths = 0u64;
         for name in &names {
             let bit = Self::bucket(name);
             filter[bit >> 6] |= 1 << (bit & 63);
+            lengths |= 1 << name.len().min(63);
         }
-        FieldSet { names, filter }
+        FieldSet {
+            names,
+            lengths,
+            filter,
+        }
     }
 
     fn bucket(name: &str) -> usize {
@@ -133,6 +140,10 @@ impl FieldSet {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
+        let length_bit = 1u64 << name.len().min(63);
+        if self.lengths & length_bit == 0 {
+            return None;
+        }
         let bit = Self::bucket(name);
         if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
             return None;
@@ -140,15 +151,13 @@ impl FieldSet {
         self.names.iter().position(|n| n == name)
     }
 
-    /// The first value of each name in `event`, in the order of `names`.
-    fn find_in<'e>(&self, event: &'e Event) -> Vec<Option<&'e Value>> {
-        let mut found = vec![None; self.names.len()];
+    /// Puts the first value of each name in `event` into `found`, in the order of `names`.
+    fn find_in<'e>(&self, event: &'e Event, found: &mut [Option<&'e Value>]) {
         for (name, value) in event.fields() {
-            if let Some(i) = self.position(name) {
-                found[i].get_or_insert(value);
+            if let Some(slot) = self.position(name).and_then(|i| found.get_mut(i)) {
+                slot.get_or_insert(value);
             }
         }
-        found
     }
 }
 
@@ -218,7 +227,7 @@ impl LogsourceMap {
     /// The class of `event`.
     pub fn classify(&self, event: &Event) -> ClassId {
         thread_local! {
-            static MEMO_KEY: RefCell<String> = const { RefCell::new(String::new()) };
+            static MEMO_KEY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
         }
         MEMO_KEY.with(|key| {
             let Ok(mut key) = key.try_borrow_mut() else {
@@ -226,14 +235,14 @@ impl LogsourceMap {
             };
             self.memo_key(event, &mut key);
             let memo = self.memo.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(id) = memo.get(key.as_str()) {
+            if let Some(id) = memo.get(key.as_slice()) {
                 return *id;
             }
             drop(memo);
             let id = self.evaluate(event);
             let mut memo = self.memo.write().unwrap_or_else(|e| e.into_inner());
             if memo.len() < MAX_MEMO {
-                memo.insert(key.as_str().into(), id);
+                memo.insert(key.as_slice().into(), id);
             }
             id
         })
@@ -272,29 +281,40 @@ impl LogsourceMap {
         self.slots[0].get().unwrap_or(&EMPTY)
     }
 
-    /// The values (or presence) of every field the mapping reads, as one string.
-    fn memo_key(&self, event: &Event, key: &mut String) {
-        let found = self.fields.find_in(event);
+    /// The values (or presence) of every field the mapping reads, as one byte string.
+    fn memo_key(&self, event: &Event, key: &mut Vec<u8>) {
+        let mut on_stack = [None; 32];
+        let mut on_heap = Vec::new();
+        let found: &mut [Option<&Value>] = match on_stack.get_mut(..self.fields.names.len()) {
+            Some(slots) => slots,
+            None => {
+                on_heap.resize(self.fields.names.len(), None);
+                &mut on_heap
+            }
+        };
+        self.fields.find_in(event, found);
         key.clear();
+        let text = |tag: u8, bytes: &[u8], key: &mut Vec<u8>| {
+            key.push(tag);
+            key.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            key.extend_from_slice(bytes);
+        };
         for value in &found[..self.value_fields] {
             match value {
-                None => key.push('\u{0}'),
-                Some(Value::Str(s)) => {
-                    key.push('s');
-                    key.push_str(s);
-                }
+                None => key.push(0),
+                Some(Value::Str(s)) => text(1, s.as_bytes(), key),
                 Some(Value::Int(i)) => {
-                    let _ = write!(key, "i{i}");
+                    key.push(2);
+                    key.extend_from_slice(&i.to_le_bytes());
                 }
-                Some(other) => {
-                    let _ = write!(key, "o{other:?}");
-                }
+                Some(other) => text(3, format!("{other:?}").as_bytes(), key),
             }
-            key.push('\u{1f}');
         }
-        for value in &found[self.value_fields..] {
-            key.push(if value.is_some() { '+' } else { '-' });
-        }
+        key.extend(
+            found[self.value_fields..]
+                .iter()
+                .map(|v| 4 + u8::from(v.is_some())),
+        );
     }
 
     /// Runs the mapping over `event` and interns the result.
