@@ -66,7 +66,7 @@ impl LogsourceClass {
         self.id
     }
 
-    /// The logsource keys, most specific first as the mapping lists them.
+    /// The logsource keys, in the order of the mapping file.
     pub fn keys(&self) -> &[LogsourceKey] {
         &self.keys
     }
@@ -101,7 +101,7 @@ pub struct LogsourceMap {
     entries: Vec<Entry>,
     /// Fields whose values decide the class, then fields whose presence does.
     fields: FieldSet,
-    value_fields: usize,
+    value_field_count: usize,
     memo: RwLock<HashMap<Box<[u8]>, ClassId>>,
     slots: Box<[OnceLock<LogsourceClass>]>,
     interned: Mutex<HashMap<ClassContent, ClassId>>,
@@ -210,7 +210,7 @@ impl LogsourceMap {
         let map = LogsourceMap {
             entries: mapping.entries,
             fields: FieldSet::new(value_fields),
-            value_fields: value_count,
+            value_field_count: value_count,
             memo: RwLock::new(HashMap::new()),
             slots: (0..MAX_CLASSES).map(|_| OnceLock::new()).collect(),
             interned: Mutex::new(HashMap::new()),
@@ -299,7 +299,7 @@ impl LogsourceMap {
             key.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
             key.extend_from_slice(bytes);
         };
-        for value in &found[..self.value_fields] {
+        for value in &found[..self.value_field_count] {
             match value {
                 None => key.push(0),
                 Some(Value::Str(s)) => text(1, s.as_bytes(), key),
@@ -311,7 +311,7 @@ impl LogsourceMap {
             }
         }
         key.extend(
-            found[self.value_fields..]
+            found[self.value_field_count..]
                 .iter()
                 .map(|v| 4 + u8::from(v.is_some())),
         );
