@@ -13,7 +13,10 @@
 //!
 //! An event that carries `logsource.product`, `logsource.category` or
 //! `logsource.service` (as the demo generator writes for Linux and web events) belongs to
-//! that logsource only, whatever the mapping says; the mapping's renames still apply.
+//! that logsource first. Of the keys the mapping gives it, only those with the same
+//! product (or, for a hint without one, those without one) are kept: a hinted
+//! `linux/-/auth` sshd line is also `linux/-/sshd`, but a hinted Linux event is never
+//! Windows. The mapping's renames still apply.
 
 use crate::mapping::{Entry, LogsourceKey, Mapping, MappingError};
 use std::cell::RefCell;
@@ -337,9 +340,16 @@ impl LogsourceMap {
             }
         }
         if let Some(hint) = hint_key(event) {
+            // The hint comes first; mapping keys stay only where they agree on the product.
+            let mut hinted = vec![hint];
+            for key in &keys {
+                if key.product == hinted[0].product && !hinted.contains(key) {
+                    hinted.push(key.clone());
+                }
+            }
             // Hints are event text: they may fill only half the table, so classes from the
             // mapping always find room.
-            if let Some(id) = self.intern(vec![hint], renames.clone(), MAX_CLASSES / 2) {
+            if let Some(id) = self.intern(hinted, renames.clone(), MAX_CLASSES / 2) {
                 return id;
             }
         }
@@ -504,7 +514,11 @@ logsources:
             ("logsource.service", "auth".into()),
         ]);
         let class = map.class(map.classify(&e));
-        assert_eq!(class.keys(), [key("linux/-/auth")]);
+        assert_eq!(
+            class.keys(),
+            [key("linux/-/auth")],
+            "mapping keys of another product are dropped"
+        );
         let web = event(&[("logsource.category", "webserver".into())]);
         assert_eq!(map.class(map.classify(&web)).keys(), [key("-/webserver/-")]);
     }

@@ -423,6 +423,19 @@ fn linux_web_and_hints() {
     let class = map.class(map.classify(&proxy));
     assert!(class.covers(&key("-/proxy/-")) && !class.covers(&key("-/webserver/-")));
 
+    let demo_sshd = event(&[
+        ("logsource.product", "linux".into()),
+        ("logsource.service", "auth".into()),
+        ("program", "sshd".into()),
+    ]);
+    let class = map.class(map.classify(&demo_sshd));
+    assert_eq!(class.keys()[0], key("linux/-/auth"));
+    assert!(
+        class.covers(&key("linux/-/sshd")),
+        "agreeing mapping keys are kept: {:?}",
+        class.keys()
+    );
+
     let hinted = event(&[
         ("logsource.product", "linux".into()),
         ("logsource.category", "process_creation".into()),
