@@ -17,13 +17,21 @@ use vigil_sigma::Level;
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn builtin_detector() -> Detector {
-    let load = RuleLoad { builtin: true, ..RuleLoad::new(Vec::new()) };
-    Detector::new(load.load().unwrap_or_else(|e| panic!("loading the built-in rules: {e:#}")))
+    let load = RuleLoad {
+        builtin: true,
+        ..RuleLoad::new(Vec::new())
+    };
+    Detector::new(
+        load.load()
+            .unwrap_or_else(|e| panic!("loading the built-in rules: {e:#}")),
+    )
 }
 
 /// Ids of the rules that fire on `event`, in rule order.
 fn fired(detector: &Detector, event: &Json) -> Vec<String> {
-    let Json::Object(map) = event.clone() else { panic!("events are JSON objects") };
+    let Json::Object(map) = event.clone() else {
+        panic!("events are JSON objects")
+    };
     let mut event = from_json_object(map);
     let mut worker = detector.worker();
     worker
@@ -68,7 +76,12 @@ fn windows_event(channel: &str, provider: &str, event_id: i64, fields: Json) -> 
 }
 
 fn security(event_id: i64, fields: Json) -> Json {
-    windows_event("Security", "Microsoft-Windows-Security-Auditing", event_id, fields)
+    windows_event(
+        "Security",
+        "Microsoft-Windows-Security-Auditing",
+        event_id,
+        fields,
+    )
 }
 
 fn system(event_id: i64, provider: &str, fields: Json) -> Json {
@@ -110,7 +123,8 @@ fn auth(program: &str, message: &str) -> Json {
 }
 
 fn auditd_execve(args: &[&str]) -> Json {
-    let mut event = json!({"@timestamp": TS, "type": "EXECVE", "argc": args.len(), "host": "XTL-WEB01"});
+    let mut event =
+        json!({"@timestamp": TS, "type": "EXECVE", "argc": args.len(), "host": "XTL-WEB01"});
     for (i, arg) in args.iter().enumerate() {
         event[format!("a{i}")] = json!(arg);
     }
@@ -264,10 +278,26 @@ fn routine_events() -> Vec<Json> {
 fn every_builtin_rule_compiles() {
     let detector = builtin_detector();
     let rules = detector.rules();
-    let unsupported: Vec<String> = rules.unsupported.iter().map(|u| format!("{}: {}", u.origin, u.reason)).collect();
-    assert!(unsupported.is_empty(), "unsupported built-in rules:\n{}", unsupported.join("\n"));
-    assert!(rules.rules().len() >= 60, "only {} detection rules in the pack", rules.rules().len());
-    assert!(rules.correlations.len() >= 8, "only {} correlations in the pack", rules.correlations.len());
+    let unsupported: Vec<String> = rules
+        .unsupported
+        .iter()
+        .map(|u| format!("{}: {}", u.origin, u.reason))
+        .collect();
+    assert!(
+        unsupported.is_empty(),
+        "unsupported built-in rules:\n{}",
+        unsupported.join("\n")
+    );
+    assert!(
+        rules.rules().len() >= 60,
+        "only {} detection rules in the pack",
+        rules.rules().len()
+    );
+    assert!(
+        rules.correlations.len() >= 8,
+        "only {} correlations in the pack",
+        rules.correlations.len()
+    );
 }
 
 fn text<'a>(doc: &'a Yaml, key: &str) -> &'a str {
@@ -277,7 +307,9 @@ fn text<'a>(doc: &'a Yaml, key: &str) -> &'a str {
 fn is_uuid_v4(id: &str) -> bool {
     let groups: Vec<&str> = id.split('-').collect();
     let lengths_ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]);
-    lengths_ok && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) && groups[2].starts_with('4')
+    lengths_ok
+        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+        && groups[2].starts_with('4')
 }
 
 #[test]
@@ -291,7 +323,9 @@ fn every_rule_file_carries_the_pack_metadata() {
         for (index, doc) in docs.iter().enumerate() {
             let id = text(doc, "id");
             if !is_uuid_v4(id) {
-                problems.push(format!("{origin} document {index}: id `{id}` is not a UUIDv4"));
+                problems.push(format!(
+                    "{origin} document {index}: id `{id}` is not a UUIDv4"
+                ));
             }
             if !ids.insert(id.to_owned()) {
                 problems.push(format!("{origin}: id {id} used twice"));
@@ -318,11 +352,23 @@ fn every_rule_file_carries_the_pack_metadata() {
                 problems.push(format!("{origin}: `{key}` list missing"));
             }
         }
-        let tags: Vec<&str> = rule["tags"].as_vec().map(|v| v.iter().filter_map(Yaml::as_str).collect()).unwrap_or_default();
-        let technique = tags.iter().any(|t| t.strip_prefix("attack.t").is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())));
-        let tactic = tags.iter().any(|t| t.strip_prefix("attack.").is_some_and(|rest| rest.contains('-') || rest.chars().all(|c| c.is_ascii_lowercase())));
+        let tags: Vec<&str> = rule["tags"]
+            .as_vec()
+            .map(|v| v.iter().filter_map(Yaml::as_str).collect())
+            .unwrap_or_default();
+        let technique = tags.iter().any(|t| {
+            t.strip_prefix("attack.t")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        });
+        let tactic = tags.iter().any(|t| {
+            t.strip_prefix("attack.").is_some_and(|rest| {
+                rest.contains('-') || rest.chars().all(|c| c.is_ascii_lowercase())
+            })
+        });
         if !technique || !tactic {
-            problems.push(format!("{origin}: tags need an attack.tNNNN technique and a tactic"));
+            problems.push(format!(
+                "{origin}: tags need an attack.tNNNN technique and a tactic"
+            ));
         }
         // Vietnamese text with its diacritics, not ASCII transliteration.
         for key in ["title_vi", "guidance_vi"] {
@@ -331,7 +377,11 @@ fn every_rule_file_carries_the_pack_metadata() {
             }
         }
     }
-    assert!(problems.is_empty(), "rule metadata problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "rule metadata problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -360,14 +410,23 @@ fn every_single_event_rule_has_an_attack_case() {
         .filter(|id| engine.stands_alone(id) && !covered.contains(id))
         .map(str::to_owned)
         .collect();
-    assert!(uncovered.is_empty(), "rules without an attack case: {uncovered:?}");
+    assert!(
+        uncovered.is_empty(),
+        "rules without an attack case: {uncovered:?}"
+    );
 }
 
 #[test]
 fn process_rules_also_fire_on_security_4688() {
     let detector = builtin_detector();
-    let event = security_process(&sys32("vssadmin.exe"), "vssadmin.exe  delete shadows /all /quiet", CMD);
-    assert!(fired(&detector, &event).iter().any(|id| id == "167d33fb-3f35-463f-9d53-65ddb274344c"));
+    let event = security_process(
+        &sys32("vssadmin.exe"),
+        "vssadmin.exe  delete shadows /all /quiet",
+        CMD,
+    );
+    assert!(fired(&detector, &event)
+        .iter()
+        .any(|id| id == "167d33fb-3f35-463f-9d53-65ddb274344c"));
 }
 
 #[test]
@@ -379,11 +438,18 @@ fn routine_events_raise_nothing() {
     let noisy: Vec<String> = routine_events()
         .iter()
         .filter_map(|event| {
-            let ids: Vec<String> = fired(&detector, event).into_iter().filter(|id| engine.stands_alone(id)).collect();
+            let ids: Vec<String> = fired(&detector, event)
+                .into_iter()
+                .filter(|id| engine.stands_alone(id))
+                .collect();
             (!ids.is_empty()).then(|| format!("{ids:?} on {event}"))
         })
         .collect();
-    assert!(noisy.is_empty(), "rules fired on routine events:\n{}", noisy.join("\n"));
+    assert!(
+        noisy.is_empty(),
+        "rules fired on routine events:\n{}",
+        noisy.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -396,8 +462,11 @@ fn correlation_engine(detector: &Detector) -> CorrelationEngine {
         .iter()
         .map(|c| CorrelationRule::from_yaml(&c.doc).unwrap_or_else(|e| panic!("{}: {e}", c.origin)))
         .collect();
-    let known: Vec<(&str, Option<&str>)> =
-        rules.rules().iter().map(|r| (r.meta.id.as_deref().unwrap_or(""), r.meta.name.as_deref())).collect();
+    let known: Vec<(&str, Option<&str>)> = rules
+        .rules()
+        .iter()
+        .map(|r| (r.meta.id.as_deref().unwrap_or(""), r.meta.name.as_deref()))
+        .collect();
     CorrelationEngine::new(correlations, known).unwrap_or_else(|e| panic!("correlations: {e}"))
 }
 
@@ -408,10 +477,16 @@ fn run_stream(detector: &Detector, events: &[Json]) -> (BTreeSet<String>, BTreeS
     let mut worker = detector.worker();
     let (mut correlations, mut singles) = (BTreeSet::new(), BTreeSet::new());
     let note = |hits: Vec<vigil_sigma::correlation::CorrelationHit>, out: &mut BTreeSet<String>| {
-        out.extend(hits.into_iter().filter(|h| h.stands_alone).filter_map(|h| h.id));
+        out.extend(
+            hits.into_iter()
+                .filter(|h| h.stands_alone)
+                .filter_map(|h| h.id),
+        );
     };
     for (index, json) in events.iter().enumerate() {
-        let Json::Object(map) = json.clone() else { panic!("events are JSON objects") };
+        let Json::Object(map) = json.clone() else {
+            panic!("events are JSON objects")
+        };
         let mut event: Event = from_json_object(map);
         let time = event.timestamp.map_or(0, |t| t.timestamp_millis());
         let hits: Vec<u32> = worker.detect(&mut event).to_vec();
@@ -421,7 +496,8 @@ fn run_stream(detector: &Detector, events: &[Json]) -> (BTreeSet<String>, BTreeS
             if engine.stands_alone(&id) {
                 singles.insert(id.clone());
             }
-            let decided = engine.observe(&id, rule.meta.name.as_deref(), time, index as u64, &event);
+            let decided =
+                engine.observe(&id, rule.meta.name.as_deref(), time, index as u64, &event);
             note(decided, &mut correlations);
         }
     }
@@ -431,7 +507,8 @@ fn run_stream(detector: &Detector, events: &[Json]) -> (BTreeSet<String>, BTreeS
 }
 
 fn at(seconds: i64) -> String {
-    let base = chrono::DateTime::parse_from_rfc3339("2025-03-14T01:50:00Z").unwrap_or_else(|e| panic!("{e}"));
+    let base = chrono::DateTime::parse_from_rfc3339("2025-03-14T01:50:00Z")
+        .unwrap_or_else(|e| panic!("{e}"));
     (base + chrono::Duration::seconds(seconds)).to_rfc3339()
 }
 
@@ -443,29 +520,62 @@ fn timed(mut event: Json, seconds: i64) -> Json {
 #[test]
 fn rdp_spray_then_success_is_correlated() {
     let detector = builtin_detector();
-    let users = ["administrator", "admin", "quantri", "ketoan", "vanthu", "test", "backup", "user", "guest", "support", "it", "scanner"];
+    let users = [
+        "administrator",
+        "admin",
+        "quantri",
+        "ketoan",
+        "vanthu",
+        "test",
+        "backup",
+        "user",
+        "guest",
+        "support",
+        "it",
+        "scanner",
+    ];
     let mut events: Vec<Json> = users
         .iter()
         .enumerate()
         .map(|(i, user)| timed(security(4625, json!({"TargetUserName": user, "LogonType": 3, "IpAddress": "198.51.100.39", "WorkstationName": "WIN-4F2A"})), i as i64 * 4))
         .collect();
-    events.push(timed(security(4624, json!({"TargetUserName": "vanthu", "LogonType": 10, "IpAddress": "198.51.100.39"})), 600));
+    events.push(timed(
+        security(
+            4624,
+            json!({"TargetUserName": "vanthu", "LogonType": 10, "IpAddress": "198.51.100.39"}),
+        ),
+        600,
+    ));
     let (correlations, singles) = run_stream(&detector, &events);
     for id in [
         "affdee58-1fb0-40f1-bc33-3963936ea92b", // many failures from one source
         "fb51518f-bb5a-41b1-ac00-fbb3f362430d", // many accounts from one source
         "f89491c5-b744-4974-937c-40ec402407a2", // success after the burst
     ] {
-        assert!(correlations.contains(id), "correlation {id} missing from {correlations:?}");
+        assert!(
+            correlations.contains(id),
+            "correlation {id} missing from {correlations:?}"
+        );
     }
-    assert!(singles.is_empty(), "building blocks alerted on their own: {singles:?}");
+    assert!(
+        singles.is_empty(),
+        "building blocks alerted on their own: {singles:?}"
+    );
 }
 
 #[test]
 fn a_few_typos_are_not_a_brute_force() {
     let detector = builtin_detector();
     let events: Vec<Json> = (0..4)
-        .map(|i| timed(security(4625, json!({"TargetUserName": "vana", "LogonType": 3, "IpAddress": "10.20.3.21"})), i * 20))
+        .map(|i| {
+            timed(
+                security(
+                    4625,
+                    json!({"TargetUserName": "vana", "LogonType": 3, "IpAddress": "10.20.3.21"}),
+                ),
+                i * 20,
+            )
+        })
         .collect();
     let (correlations, _) = run_stream(&detector, &events);
     assert!(correlations.is_empty(), "{correlations:?}");
@@ -475,24 +585,59 @@ fn a_few_typos_are_not_a_brute_force() {
 fn ssh_brute_force_then_password_login_is_correlated() {
     let detector = builtin_detector();
     let mut events: Vec<Json> = (0..12)
-        .map(|i| timed(auth("sshd", &format!("Failed password for root from 192.0.2.44 port {} ssh2", 40_000 + i)), i * 3))
+        .map(|i| {
+            timed(
+                auth(
+                    "sshd",
+                    &format!(
+                        "Failed password for root from 192.0.2.44 port {} ssh2",
+                        40_000 + i
+                    ),
+                ),
+                i * 3,
+            )
+        })
         .collect();
-    events.push(timed(auth("sshd", "Accepted password for quantri from 192.0.2.44 port 41000 ssh2"), 120));
+    events.push(timed(
+        auth(
+            "sshd",
+            "Accepted password for quantri from 192.0.2.44 port 41000 ssh2",
+        ),
+        120,
+    ));
     let (correlations, _) = run_stream(&detector, &events);
-    assert!(correlations.contains("01fb96c7-6905-406e-b3a5-9cde83ad4dc5"), "{correlations:?}");
-    assert!(correlations.contains("92b9a0b2-9f13-4090-856a-bc0d0a18edb1"), "{correlations:?}");
+    assert!(
+        correlations.contains("01fb96c7-6905-406e-b3a5-9cde83ad4dc5"),
+        "{correlations:?}"
+    );
+    assert!(
+        correlations.contains("92b9a0b2-9f13-4090-856a-bc0d0a18edb1"),
+        "{correlations:?}"
+    );
 }
 
 #[test]
 fn web_scan_and_login_guessing_are_correlated() {
     let detector = builtin_detector();
     let mut events: Vec<Json> = (0..16)
-        .map(|i| timed(web("GET", &format!("/khong-ton-tai-{i}.php"), "-", 404, BROWSER), i * 2))
+        .map(|i| {
+            timed(
+                web("GET", &format!("/khong-ton-tai-{i}.php"), "-", 404, BROWSER),
+                i * 2,
+            )
+        })
         .collect();
-    events.extend((0..15).map(|i| timed(web("POST", "/dang-nhap", "-", 200, BROWSER), 100 + i * 5)));
+    events
+        .extend((0..15).map(|i| timed(web("POST", "/dang-nhap", "-", 200, BROWSER), 100 + i * 5)));
     let (correlations, _) = run_stream(&detector, &events);
-    assert!(correlations.contains("75bc04fc-5aa9-4d4d-8fe4-14a5fdf9c1f7"), "{correlations:?}");
-    assert!(correlations.contains("b283a7d3-ba54-4f07-8d01-622fbf499e2e"), "{correlations:?}");
+    assert!(
+        correlations.contains("75bc04fc-5aa9-4d4d-8fe4-14a5fdf9c1f7"),
+        "{correlations:?}"
+    );
+    assert!(
+        correlations.contains("b283a7d3-ba54-4f07-8d01-622fbf499e2e"),
+        "{correlations:?}"
+    );
 }
 
 #[test]
@@ -500,14 +645,42 @@ fn reconnaissance_burst_and_new_admin_are_correlated() {
     let detector = builtin_detector();
     let events = vec![
         timed(sysmon_process(&sys32("whoami.exe"), "whoami  /all", CMD), 0),
-        timed(sysmon_process(&sys32("net.exe"), "net  group \"domain admins\" /domain", CMD), 25),
-        timed(sysmon_process(&sys32("nltest.exe"), "nltest  /dclist:minhson.local", CMD), 55),
-        timed(security(4720, json!({"SubjectUserSid": "S-1-5-21-9-9-9-1104", "TargetUserName": "hotro.it", "TargetSid": "S-1-5-21-1-2-3-1003"})), 100),
-        timed(security(4732, json!({"SubjectUserSid": "S-1-5-21-9-9-9-1104", "MemberSid": "S-1-5-21-1-2-3-1003", "TargetUserName": "Administrators", "TargetSid": "S-1-5-32-544"})), 115),
+        timed(
+            sysmon_process(
+                &sys32("net.exe"),
+                "net  group \"domain admins\" /domain",
+                CMD,
+            ),
+            25,
+        ),
+        timed(
+            sysmon_process(&sys32("nltest.exe"), "nltest  /dclist:minhson.local", CMD),
+            55,
+        ),
+        timed(
+            security(
+                4720,
+                json!({"SubjectUserSid": "S-1-5-21-9-9-9-1104", "TargetUserName": "hotro.it", "TargetSid": "S-1-5-21-1-2-3-1003"}),
+            ),
+            100,
+        ),
+        timed(
+            security(
+                4732,
+                json!({"SubjectUserSid": "S-1-5-21-9-9-9-1104", "MemberSid": "S-1-5-21-1-2-3-1003", "TargetUserName": "Administrators", "TargetSid": "S-1-5-32-544"}),
+            ),
+            115,
+        ),
     ];
     let (correlations, _) = run_stream(&detector, &events);
-    assert!(correlations.contains("740e01ef-2441-4d16-80c5-afeb9f1df76a"), "{correlations:?}");
-    assert!(correlations.contains("1aaffe9a-cbd3-4515-82af-bf5f0f27f1bc"), "{correlations:?}");
+    assert!(
+        correlations.contains("740e01ef-2441-4d16-80c5-afeb9f1df76a"),
+        "{correlations:?}"
+    );
+    assert!(
+        correlations.contains("1aaffe9a-cbd3-4515-82af-bf5f0f27f1bc"),
+        "{correlations:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -518,11 +691,17 @@ fn corpus_hits(detector: &Detector, dir: &Path) -> BTreeMap<String, (Level, BTre
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())).flatten() {
+        for entry in std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .flatten()
+        {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("evtx")) {
+            } else if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("evtx"))
+            {
                 files.push(path);
             }
         }
@@ -532,11 +711,16 @@ fn corpus_hits(detector: &Detector, dir: &Path) -> BTreeMap<String, (Level, BTre
     for file in files {
         let mut collected = Collected::default();
         read_path(&file, &mut collected);
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for mut event in collected.events {
             for &hit in worker.detect(&mut event) {
                 let meta = &detector.rules().rule(hit).meta;
-                let entry = hits.entry(meta.id.clone().unwrap_or_default()).or_insert((meta.level, BTreeSet::new()));
+                let entry = hits
+                    .entry(meta.id.clone().unwrap_or_default())
+                    .or_insert((meta.level, BTreeSet::new()));
                 entry.1.insert(name.clone());
             }
         }
@@ -564,17 +748,34 @@ fn corpus_attacks_are_found_and_routine_logs_stay_quiet() {
         "46a91a75-54dd-49b4-9327-f3cd1214ceae", // scheduled task
         "59ded90b-a1b2-4121-913b-6c0c1ed0ccf7", // DCSync
     ];
-    let missing: Vec<&str> = expected.iter().copied().filter(|id| !attacks.contains_key(*id)).collect();
-    assert!(missing.is_empty(), "rules that found nothing in attack-samples: {missing:?}");
-    assert!(attacks.len() >= 25, "only {} rules fired on attack-samples", attacks.len());
+    let missing: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|id| !attacks.contains_key(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules that found nothing in attack-samples: {missing:?}"
+    );
+    assert!(
+        attacks.len() >= 25,
+        "only {} rules fired on attack-samples",
+        attacks.len()
+    );
 
     // Routine logs: nothing at high or critical, except one service that a test agent
     // really did install from a Temp folder (pathfinder.exe in system.evtx).
     let routine = corpus_hits(&detector, &corpus.join("evtx/parser-samples"));
     let loud: Vec<String> = routine
         .iter()
-        .filter(|(id, (level, _))| *level >= Level::High && id.as_str() != "5d4708c0-5de2-4454-9c8d-a457638c33d8")
+        .filter(|(id, (level, _))| {
+            *level >= Level::High && id.as_str() != "5d4708c0-5de2-4454-9c8d-a457638c33d8"
+        })
         .map(|(id, (level, files))| format!("{id} ({level:?}) on {files:?}"))
         .collect();
-    assert!(loud.is_empty(), "high-level alerts on routine logs:\n{}", loud.join("\n"));
+    assert!(
+        loud.is_empty(),
+        "high-level alerts on routine logs:\n{}",
+        loud.join("\n")
+    );
 }

@@ -46,7 +46,9 @@ impl Value {
                 None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Value::Str(s.clone()),
-            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
             serde_json::Value::Object(_) => Value::Str(json.to_string()),
         }
     }
@@ -61,7 +63,9 @@ impl Value {
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
             Value::Str(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
         }
     }
 }
@@ -122,7 +126,10 @@ pub struct Event {
 impl Event {
     /// An empty event with room for `n` fields.
     pub fn with_capacity(n: usize) -> Self {
-        Event { timestamp: None, fields: Vec::with_capacity(n) }
+        Event {
+            timestamp: None,
+            fields: Vec::with_capacity(n),
+        }
     }
 
     /// Appends a field (a repeated name keeps both; `get` finds the first).
@@ -205,8 +212,11 @@ mod tests {
 
     #[test]
     fn json_round_trip_keeps_types() {
-        let json: serde_json::Value = serde_json::json!({"n": 1, "f": 1.5, "s": "x", "l": [1, "y"], "z": null, "b": true});
-        let serde_json::Value::Object(obj) = &json else { unreachable!() };
+        let json: serde_json::Value =
+            serde_json::json!({"n": 1, "f": 1.5, "s": "x", "l": [1, "y"], "z": null, "b": true});
+        let serde_json::Value::Object(obj) = &json else {
+            unreachable!()
+        };
         let mut e = Event::default();
         for (k, v) in obj {
             e.push(k.clone(), Value::from_json(v));

@@ -40,10 +40,17 @@ pub fn documents(text: &str) -> Result<Vec<Yaml>> {
             Some("global") => global = Some(without_action(&doc)),
             Some("reset") => global = None,
             Some("repeat") => {
-                let previous = out.last().ok_or_else(|| SigmaError::invalid("action", "`repeat` with no document before it"))?;
+                let previous = out.last().ok_or_else(|| {
+                    SigmaError::invalid("action", "`repeat` with no document before it")
+                })?;
                 out.push(merge(previous, &without_action(&doc)));
             }
-            Some(other) => return Err(SigmaError::invalid("action", format!("unknown collection action `{other}`"))),
+            Some(other) => {
+                return Err(SigmaError::invalid(
+                    "action",
+                    format!("unknown collection action `{other}`"),
+                ))
+            }
             None => out.push(match &global {
                 Some(g) => merge(g, &doc),
                 None => doc,
@@ -104,7 +111,15 @@ mod tests {
     fn kinds_and_errors() {
         let docs = documents("title: a\ncorrelation: {type: temporal}\n---\ntitle: b\nfilter: {rules: [x]}\n---\ntitle: c\ndetection: {}\n---\ntitle: d\n").unwrap();
         let kinds: Vec<_> = docs.iter().map(|d| kind_of(d).ok()).collect();
-        assert_eq!(kinds, vec![Some(DocKind::Correlation), Some(DocKind::Filter), Some(DocKind::Rule), None]);
+        assert_eq!(
+            kinds,
+            vec![
+                Some(DocKind::Correlation),
+                Some(DocKind::Filter),
+                Some(DocKind::Rule),
+                None
+            ]
+        );
         assert!(documents("a: [").is_err());
         assert!(documents("action: explode\n").is_err());
     }

@@ -11,7 +11,10 @@ pub enum Condition {
     And(Vec<Condition>),
     Or(Vec<Condition>),
     /// At least `min` of the selections match (`all of` sets `min` to their number).
-    AtLeast { min: usize, of: Vec<usize> },
+    AtLeast {
+        min: usize,
+        of: Vec<usize>,
+    },
 }
 
 impl Condition {
@@ -53,7 +56,10 @@ enum Token {
 }
 
 fn tokenize(text: &str) -> Result<Vec<Token>> {
-    let err = |reason: String| SigmaError::Condition { condition: text.to_owned(), reason };
+    let err = |reason: String| SigmaError::Condition {
+        condition: text.to_owned(),
+        reason,
+    };
     let mut tokens = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some(&(at, c)) = chars.peek() {
@@ -108,7 +114,12 @@ fn tokenize(text: &str) -> Result<Vec<Token>> {
 /// Parses `text` against the selection names (in detection order).
 pub fn parse(text: &str, names: &[String]) -> Result<Condition> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, at: 0, names, text };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        names,
+        text,
+    };
     let cond = parser.or_expr()?;
     if parser.at != parser.tokens.len() {
         return Err(parser.error(format!("unexpected `{}`", parser.describe_current())));
@@ -125,7 +136,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, reason: String) -> SigmaError {
-        SigmaError::Condition { condition: self.text.to_owned(), reason }
+        SigmaError::Condition {
+            condition: self.text.to_owned(),
+            reason,
+        }
     }
 
     fn describe_current(&self) -> String {
@@ -155,7 +169,11 @@ impl Parser<'_> {
         while self.eat(&Token::Or) {
             parts.push(self.and_expr()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Condition::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Condition::Or(parts)
+        })
     }
 
     fn and_expr(&mut self) -> Result<Condition> {
@@ -163,7 +181,11 @@ impl Parser<'_> {
         while self.eat(&Token::And) {
             parts.push(self.not_expr()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Condition::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Condition::And(parts)
+        })
     }
 
     fn not_expr(&mut self) -> Result<Condition> {
@@ -174,7 +196,10 @@ impl Parser<'_> {
     }
 
     fn primary(&mut self) -> Result<Condition> {
-        let token = self.peek().cloned().ok_or_else(|| self.error("condition ends too early".into()))?;
+        let token = self
+            .peek()
+            .cloned()
+            .ok_or_else(|| self.error("condition ends too early".into()))?;
         self.at += 1;
         match token {
             Token::Open => {
@@ -194,7 +219,10 @@ impl Parser<'_> {
                     .ok_or_else(|| self.error(format!("no selection named `{name}`")))?;
                 Ok(Condition::Selection(index))
             }
-            other => Err(self.error(format!("unexpected `{}`", format!("{other:?}").to_lowercase()))),
+            other => Err(self.error(format!(
+                "unexpected `{}`",
+                format!("{other:?}").to_lowercase()
+            ))),
         }
     }
 
@@ -207,17 +235,25 @@ impl Parser<'_> {
             Some(Token::Them) => {
                 self.at += 1;
                 // `them` leaves out selections whose name starts with `_` (helpers).
-                (0..self.names.len()).filter(|&i| !self.names[i].starts_with('_')).collect()
+                (0..self.names.len())
+                    .filter(|&i| !self.names[i].starts_with('_'))
+                    .collect()
             }
             Some(Token::Name(pattern)) => {
                 self.at += 1;
-                let matched: Vec<usize> = (0..self.names.len()).filter(|&i| name_glob(&pattern, &self.names[i])).collect();
+                let matched: Vec<usize> = (0..self.names.len())
+                    .filter(|&i| name_glob(&pattern, &self.names[i]))
+                    .collect();
                 if matched.is_empty() {
                     return Err(self.error(format!("`{pattern}` matches no selection")));
                 }
                 matched
             }
-            _ => return Err(self.error("expected a selection name pattern or `them` after `of`".into())),
+            _ => {
+                return Err(
+                    self.error("expected a selection name pattern or `them` after `of`".into())
+                )
+            }
         };
         let min = min.unwrap_or(of.len());
         Ok(Condition::AtLeast { min, of })
@@ -265,13 +301,29 @@ mod tests {
     fn quantifiers() {
         let sel = ["selection_1", "selection_2", "filter_x", "_helper"];
         assert!(eval("1 of selection_*", &sel, &[false, true, false, false]));
-        assert!(!eval("all of selection_*", &sel, &[false, true, false, false]));
-        assert!(eval("all of selection_* and not 1 of filter_*", &sel, &[true, true, false, false]));
+        assert!(!eval(
+            "all of selection_*",
+            &sel,
+            &[false, true, false, false]
+        ));
+        assert!(eval(
+            "all of selection_* and not 1 of filter_*",
+            &sel,
+            &[true, true, false, false]
+        ));
         assert!(eval("2 of them", &sel, &[true, false, true, false]));
         assert!(eval("all of them", &sel, &[true, true, true, false]));
         assert!(!eval("all of them", &sel, &[true, true, false, true]));
-        assert!(eval("any of selection*", &sel, &[true, false, false, false]));
-        assert!(eval("all of selection_?", &sel, &[true, true, false, false]));
+        assert!(eval(
+            "any of selection*",
+            &sel,
+            &[true, false, false, false]
+        ));
+        assert!(eval(
+            "all of selection_?",
+            &sel,
+            &[true, true, false, false]
+        ));
     }
 
     #[test]

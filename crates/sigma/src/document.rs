@@ -63,12 +63,17 @@ mod event_impl {
     }
 
     impl Document for Event {
-        fn visit_field(&self, name: &str, visit: &mut dyn FnMut(Scalar<'_>) -> bool) -> Option<bool> {
+        fn visit_field(
+            &self,
+            name: &str,
+            visit: &mut dyn FnMut(Scalar<'_>) -> bool,
+        ) -> Option<bool> {
             self.get(name).map(|value| visit_value(value, visit))
         }
 
         fn visit_all(&self, visit: &mut dyn FnMut(&str, Scalar<'_>) -> bool) -> bool {
-            self.fields().any(|(name, value)| visit_value(value, &mut |s| visit(name, s)))
+            self.fields()
+                .any(|(name, value)| visit_value(value, &mut |s| visit(name, s)))
         }
     }
 }
@@ -83,7 +88,13 @@ mod tests {
         let mut e = Event::default();
         e.push("Data", Value::List(vec!["a".into(), Value::Int(3)]));
         let mut seen = Vec::new();
-        assert_eq!(e.visit_field("Data", &mut |s| { seen.push(scalar_text(s)); false }), Some(false));
+        assert_eq!(
+            e.visit_field("Data", &mut |s| {
+                seen.push(scalar_text(s));
+                false
+            }),
+            Some(false)
+        );
         assert_eq!(seen, ["a", "3"]);
         assert_eq!(e.visit_field("Missing", &mut |_| true), None);
         assert_eq!(e.field_text("Data").as_deref(), Some("a"));

@@ -25,10 +25,16 @@ pub enum SigmaError {
 
 impl SigmaError {
     pub(crate) fn invalid(attribute: impl Into<String>, reason: impl Into<String>) -> Self {
-        SigmaError::Invalid { attribute: attribute.into(), reason: reason.into() }
+        SigmaError::Invalid {
+            attribute: attribute.into(),
+            reason: reason.into(),
+        }
     }
     pub(crate) fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        SigmaError::Field { field: field.into(), reason: reason.into() }
+        SigmaError::Field {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -59,14 +59,25 @@ enum ValueTest {
     Null,
     Str(StrTest),
     /// A number written in the rule: equal numerically, or as text.
-    Number { value: f64, text: String },
+    Number {
+        value: f64,
+        text: String,
+    },
     Bool(bool),
     Regex(Regex),
     Cidr(IpNet),
     Compare(Compare, f64),
-    Time { part: TimePart, compare: Option<Compare>, value: f64 },
+    Time {
+        part: TimePart,
+        compare: Option<Compare>,
+        value: f64,
+    },
     /// The scalar equals (or contains, starts or ends with) another field's value.
-    FieldRef { field: String, anchor: Anchor, cased: bool },
+    FieldRef {
+        field: String,
+        anchor: Anchor,
+        cased: bool,
+    },
     /// Several plain `contains` values folded into one automaton.
     AnyContains(AhoCorasick),
     /// A placeholder with no configured values: never matches.
@@ -91,8 +102,41 @@ pub struct Item {
     pub field: Option<String>,
     combine: Combine,
     negate: bool,
-    /// The literals one of which must occur for the item to match (prefilter input).
-    pub required: Option<Vec<String>>,
+    /// What one of which must be in the field for the item to match (prefilter input).
+    pub required: Option<Vec<Needle>>,
+}
+
+/// Something that must be present in a field for an item to match.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Needle {
+    /// This text occurs in the value (lower-case ASCII; compared ignoring ASCII case).
+    Substring(String),
+    /// The whole value equals this, in [`canonical_value`] form.
+    Value(String),
+}
+
+/// The form values are compared in by the prefilter's exact lookups: numbers (decimal,
+/// hexadecimal, with spaces around) as plain integers, other text lower-cased.
+pub fn canonical_value(text: &str) -> String {
+    match parse_number(text) {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+        _ => text.to_lowercase(),
+    }
+}
+
+/// Calls `f` with the canonical form of a scalar (`None` for nulls), avoiding
+/// allocation for integers and already-canonical text.
+pub fn with_canonical<R>(s: Scalar<'_>, f: impl FnOnce(&str) -> R) -> Option<R> {
+    match s {
+        Scalar::Null => None,
+        Scalar::Int(_) | Scalar::Bool(_) => Some(with_text(s, f)),
+        Scalar::Float(x) => Some(f(&canonical_value(&x.to_string()))),
+        Scalar::Str(t) => {
+            let plain = !t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+                && parse_number(t).is_none();
+            Some(if plain { f(t) } else { f(&canonical_value(t)) })
+        }
+    }
 }
 
 /// Settings that compilation reads: placeholder values for `expand`.
@@ -125,17 +169,42 @@ impl Item {
         }
         if mods.exists {
             let [RuleValue::Bool(b)] = values else {
-                return Err(SigmaError::field(&shown, "`exists` takes a single true or false"));
+                return Err(SigmaError::field(
+                    &shown,
+                    "`exists` takes a single true or false",
+                ));
             };
-            return Ok(Item { field, combine: Combine::Exists(*b), negate: false, required: None });
+            return Ok(Item {
+                field,
+                combine: Combine::Exists(*b),
+                negate: false,
+                required: None,
+            });
         }
         let mut tests = Vec::new();
         for value in values {
-            compile_value(&shown, field.is_none(), mods, value, options, notes, &mut tests)?;
+            compile_value(
+                &shown,
+                field.is_none(),
+                mods,
+                value,
+                options,
+                notes,
+                &mut tests,
+            )?;
         }
-        let required = required_literals(&tests, mods);
-        let combine = if mods.all { Combine::All(tests) } else { Combine::Any(fold_contains(tests)) };
-        Ok(Item { field, combine, negate: mods.neq, required: if mods.neq { None } else { required } })
+        let required = required_needles(&tests, mods);
+        let combine = if mods.all {
+            Combine::All(tests)
+        } else {
+            Combine::Any(fold_contains(tests))
+        };
+        Ok(Item {
+            field,
+            combine,
+            negate: mods.neq,
+            required: if mods.neq { None } else { required },
+        })
     }
 
     /// Whether the document satisfies this item.
@@ -155,15 +224,21 @@ impl Item {
                     None => tests.iter().any(|t| matches!(t, ValueTest::Null)),
                 }
             }
-            Combine::All(tests) => tests.iter().all(|t| match doc.visit_field(field, &mut |s| t.matches(s, doc)) {
-                Some(hit) => hit,
-                None => matches!(t, ValueTest::Null),
-            }),
+            Combine::All(tests) => {
+                tests.iter().all(
+                    |t| match doc.visit_field(field, &mut |s| t.matches(s, doc)) {
+                        Some(hit) => hit,
+                        None => matches!(t, ValueTest::Null),
+                    },
+                )
+            }
         }
     }
 
     fn matches_keywords<D: Document + ?Sized>(&self, doc: &D) -> bool {
-        let string_hit = |t: &ValueTest| doc.visit_all(&mut |_, s| matches!(s, Scalar::Str(_)) && t.matches(s, doc));
+        let string_hit = |t: &ValueTest| {
+            doc.visit_all(&mut |_, s| matches!(s, Scalar::Str(_)) && t.matches(s, doc))
+        };
         match &self.combine {
             Combine::Any(tests) => tests.iter().any(string_hit),
             Combine::All(tests) => tests.iter().all(string_hit),
@@ -192,29 +267,44 @@ fn compile_value(
         return Ok(());
     }
     if mods.cidr {
-        let net = parse_cidr(&text).ok_or_else(|| SigmaError::field(field, format!("`{text}` is not a CIDR network")))?;
+        let net = parse_cidr(&text)
+            .ok_or_else(|| SigmaError::field(field, format!("`{text}` is not a CIDR network")))?;
         out.push(ValueTest::Cidr(net));
         return Ok(());
     }
     if let Some(part) = mods.time_part {
-        let value = number_of(value).ok_or_else(|| SigmaError::field(field, "time modifiers take a number"))?;
-        out.push(ValueTest::Time { part, compare: mods.compare, value });
+        let value = number_of(value)
+            .ok_or_else(|| SigmaError::field(field, "time modifiers take a number"))?;
+        out.push(ValueTest::Time {
+            part,
+            compare: mods.compare,
+            value,
+        });
         return Ok(());
     }
     if let Some(compare) = mods.compare {
-        let number = number_of(value)
-            .ok_or_else(|| SigmaError::field(field, format!("`{text}` is not a number for gt/gte/lt/lte")))?;
+        let number = number_of(value).ok_or_else(|| {
+            SigmaError::field(field, format!("`{text}` is not a number for gt/gte/lt/lte"))
+        })?;
         out.push(ValueTest::Compare(compare, number));
         return Ok(());
     }
     if mods.fieldref {
-        out.push(ValueTest::FieldRef { field: text, anchor: mods.anchor, cased: mods.cased });
+        out.push(ValueTest::FieldRef {
+            field: text,
+            anchor: mods.anchor,
+            cased: mods.cased,
+        });
         return Ok(());
     }
-    let plain = mods.transforms.is_empty() && !mods.expand && mods.anchor == Anchor::Whole && !keyword;
+    let plain =
+        mods.transforms.is_empty() && !mods.expand && mods.anchor == Anchor::Whole && !keyword;
     match value {
         RuleValue::Int(_) | RuleValue::Float(_) if plain => {
-            out.push(ValueTest::Number { value: number_of(value).unwrap_or(f64::NAN), text });
+            out.push(ValueTest::Number {
+                value: number_of(value).unwrap_or(f64::NAN),
+                text,
+            });
             return Ok(());
         }
         RuleValue::Bool(b) if plain => {
@@ -224,7 +314,11 @@ fn compile_value(
         _ => {}
     }
     let texts = if mods.expand {
-        let expanded = modifier::expand_placeholders(&text, &options.placeholders, &mut notes.unresolved_placeholders);
+        let expanded = modifier::expand_placeholders(
+            &text,
+            &options.placeholders,
+            &mut notes.unresolved_placeholders,
+        );
         if expanded.is_empty() {
             out.push(ValueTest::Nothing);
             return Ok(());
@@ -235,7 +329,11 @@ fn compile_value(
     };
     for text in texts {
         for mut pattern in transformed_patterns(field, &text, &mods.transforms)? {
-            let anchor = if keyword && mods.anchor == Anchor::Whole { Anchor::Contains } else { mods.anchor };
+            let anchor = if keyword && mods.anchor == Anchor::Whole {
+                Anchor::Contains
+            } else {
+                mods.anchor
+            };
             if matches!(anchor, Anchor::Contains | Anchor::EndsWith) {
                 pattern.prepend_any();
             }
@@ -256,7 +354,10 @@ fn transformed_patterns(field: &str, text: &str, transforms: &[Transform]) -> Re
     }
     let encodes = transforms.iter().any(|t| *t != Transform::Windash);
     if encodes && text.contains(['*', '?']) && !text.contains('\\') {
-        return Err(SigmaError::field(field, "wildcards cannot be used with encoding modifiers"));
+        return Err(SigmaError::field(
+            field,
+            "wildcards cannot be used with encoding modifiers",
+        ));
     }
     let mut values: Vec<Vec<u8>> = vec![text.as_bytes().to_vec()];
     for &transform in transforms {
@@ -266,7 +367,10 @@ fn transformed_patterns(field: &str, text: &str, transforms: &[Transform]) -> Re
                 .flat_map(|v| modifier::windash_variants(&modifier::latin1_or_utf8(v)))
                 .map(String::into_bytes)
                 .collect(),
-            other => values.iter().flat_map(|v| modifier::encode(other, v)).collect(),
+            other => values
+                .iter()
+                .flat_map(|v| modifier::encode(other, v))
+                .collect(),
         };
     }
     Ok(values
@@ -293,18 +397,27 @@ fn compile_regex(pattern: &str, flags: modifier::RegexFlags, cased: bool) -> Res
     if flags.dot_all {
         prefix.push('s');
     }
-    let full = if prefix.is_empty() { pattern.to_owned() } else { format!("(?{prefix}){pattern}") };
+    let full = if prefix.is_empty() {
+        pattern.to_owned()
+    } else {
+        format!("(?{prefix}){pattern}")
+    };
     match regex::RegexBuilder::new(&full).size_limit(1 << 22).build() {
         Ok(re) => Ok(Regex::Fast(re)),
-        Err(fast_err) => fancy_regex::Regex::new(&full).map(|re| Regex::Fancy(Box::new(re))).map_err(|_| {
-            SigmaError::Regex { pattern: pattern.to_owned(), reason: fast_err.to_string() }
-        }),
+        Err(fast_err) => fancy_regex::Regex::new(&full)
+            .map(|re| Regex::Fancy(Box::new(re)))
+            .map_err(|_| SigmaError::Regex {
+                pattern: pattern.to_owned(),
+                reason: fast_err.to_string(),
+            }),
     }
 }
 
 fn parse_cidr(text: &str) -> Option<IpNet> {
     let text = text.trim();
-    text.parse::<IpNet>().ok().or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 fn number_of(value: &RuleValue) -> Option<f64> {
@@ -317,7 +430,7 @@ fn number_of(value: &RuleValue) -> Option<f64> {
 }
 
 /// Parses decimal or `0x` hexadecimal numbers, as Windows logs write both.
-fn parse_number(text: &str) -> Option<f64> {
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return i64::from_str_radix(hex, 16).ok().map(|i| i as f64);
@@ -376,17 +489,23 @@ impl ValueTest {
         match self {
             ValueTest::Null => matches!(s, Scalar::Null | Scalar::Str("")),
             ValueTest::Nothing => false,
-            ValueTest::Str(test) => !matches!(s, Scalar::Null) && with_text(s, |t| test.is_match(t)),
+            ValueTest::Str(test) => {
+                !matches!(s, Scalar::Null) && with_text(s, |t| test.is_match(t))
+            }
             ValueTest::AnyContains(ac) => with_text(s, |t| ac.is_match(t)),
             ValueTest::Number { value, text } => match s {
                 Scalar::Int(i) => (i as f64) == *value,
                 Scalar::Float(f) => f == *value,
-                Scalar::Str(t) => t.trim().eq_ignore_ascii_case(text) || parse_number(t) == Some(*value),
+                Scalar::Str(t) => {
+                    t.trim().eq_ignore_ascii_case(text) || parse_number(t) == Some(*value)
+                }
                 _ => false,
             },
             ValueTest::Bool(b) => match s {
                 Scalar::Bool(v) => v == *b,
-                Scalar::Str(t) => t.trim().eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+                Scalar::Str(t) => t
+                    .trim()
+                    .eq_ignore_ascii_case(if *b { "true" } else { "false" }),
                 Scalar::Int(i) => (i != 0) == *b,
                 _ => false,
             },
@@ -395,15 +514,31 @@ impl ValueTest {
                 Scalar::Str(t) => parse_ip(t).is_some_and(|ip| net.contains(&ip)),
                 _ => false,
             },
-            ValueTest::Compare(cmp, right) => scalar_number(s).is_some_and(|left| cmp.holds(left, *right)),
-            ValueTest::Time { part, compare, value } => time_part(s, *part).is_some_and(|got| match compare {
+            ValueTest::Compare(cmp, right) => {
+                scalar_number(s).is_some_and(|left| cmp.holds(left, *right))
+            }
+            ValueTest::Time {
+                part,
+                compare,
+                value,
+            } => time_part(s, *part).is_some_and(|got| match compare {
                 Some(cmp) => cmp.holds(got, *value),
                 None => got == *value,
             }),
-            ValueTest::FieldRef { field, anchor, cased } => {
-                let Some(other) = doc.field_text(field) else { return false };
+            ValueTest::FieldRef {
+                field,
+                anchor,
+                cased,
+            } => {
+                let Some(other) = doc.field_text(field) else {
+                    return false;
+                };
                 with_text(s, |t| {
-                    let (t, other) = if *cased { (t.to_owned(), other) } else { (t.to_lowercase(), other.to_lowercase()) };
+                    let (t, other) = if *cased {
+                        (t.to_owned(), other)
+                    } else {
+                        (t.to_lowercase(), other.to_lowercase())
+                    };
                     match anchor {
                         Anchor::Whole => t == other,
                         Anchor::Contains => t.contains(&other),
@@ -415,10 +550,18 @@ impl ValueTest {
         }
     }
 
-    /// The literal one of which must be present for this test to match, if any.
-    fn required_literal(&self) -> Option<Vec<String>> {
+    /// What must be in the field for this test to match, if it can be said.
+    fn needle(&self) -> Option<Needle> {
         match self {
-            ValueTest::Str(test) => test.prefilter_literal().map(|l| vec![l.to_owned()]),
+            ValueTest::Str(test) => match test.exact_text() {
+                Some(exact) => Some(Needle::Value(canonical_value(exact))),
+                None => test
+                    .prefilter_literal()
+                    .map(|l| Needle::Substring(l.to_owned())),
+            },
+            ValueTest::Number { value, .. } if value.fract() == 0.0 && value.abs() < 9.0e15 => {
+                Some(Needle::Value((*value as i64).to_string()))
+            }
             _ => None,
         }
     }
@@ -461,17 +604,19 @@ fn fold_contains(tests: Vec<ValueTest>) -> Vec<ValueTest> {
     folded
 }
 
-/// Literals usable by the prefilter: for `any`, one per value (all needed); for `all`,
-/// the best single value's.
-fn required_literals(tests: &[ValueTest], mods: &Modifiers) -> Option<Vec<String>> {
-    let per_test: Vec<Option<Vec<String>>> = tests.iter().map(ValueTest::required_literal).collect();
+/// Needles usable by the prefilter: for `any`, one per value (every value needs one);
+/// for `all`, the longest single one.
+fn required_needles(tests: &[ValueTest], mods: &Modifiers) -> Option<Vec<Needle>> {
     if mods.all {
-        per_test.into_iter().flatten().max_by_key(|lits| lits.iter().map(String::len).min().unwrap_or(0))
+        tests
+            .iter()
+            .filter_map(ValueTest::needle)
+            .max_by_key(|n| match n {
+                Needle::Substring(s) | Needle::Value(s) => s.len(),
+            })
+            .map(|n| vec![n])
     } else {
-        per_test.into_iter().try_fold(Vec::new(), |mut acc, lits| {
-            acc.extend(lits?);
-            Some(acc)
-        })
+        tests.iter().map(ValueTest::needle).collect()
     }
 }
 
@@ -482,7 +627,11 @@ mod tests {
 
     struct Doc(Vec<(&'static str, Scalar<'static>)>);
     impl Document for Doc {
-        fn visit_field(&self, name: &str, visit: &mut dyn FnMut(Scalar<'_>) -> bool) -> Option<bool> {
+        fn visit_field(
+            &self,
+            name: &str,
+            visit: &mut dyn FnMut(Scalar<'_>) -> bool,
+        ) -> Option<bool> {
             let mut found = None;
             for (n, v) in &self.0 {
                 if *n == name {
@@ -502,7 +651,14 @@ mod tests {
 
     fn item(key: &str, values: &[RuleValue]) -> Item {
         let (field, mods) = parse_key(key).unwrap();
-        Item::compile(field, &mods, values, &CompileOptions::default(), &mut CompileNotes::default()).unwrap()
+        Item::compile(
+            field,
+            &mods,
+            values,
+            &CompileOptions::default(),
+            &mut CompileNotes::default(),
+        )
+        .unwrap()
     }
     fn s(v: &str) -> RuleValue {
         RuleValue::Str(v.into())
@@ -522,19 +678,38 @@ mod tests {
     fn lists_or_and_all_and() {
         let any = item("CommandLine|contains", &[s("-enc"), s("-e ")]);
         let all = item("CommandLine|contains|all", &[s("-nop"), s("-ep bypass")]);
-        let doc = Doc(vec![("CommandLine", Scalar::Str("powershell -NoP -W Hidden -Enc AAA"))]);
+        let doc = Doc(vec![(
+            "CommandLine",
+            Scalar::Str("powershell -NoP -W Hidden -Enc AAA"),
+        )]);
         assert!(any.matches(&doc));
         assert!(!all.matches(&doc));
-        let doc2 = Doc(vec![("CommandLine", Scalar::Str("powershell -NOP -EP Bypass"))]);
+        let doc2 = Doc(vec![(
+            "CommandLine",
+            Scalar::Str("powershell -NOP -EP Bypass"),
+        )]);
         assert!(all.matches(&doc2));
     }
 
     #[test]
     fn folded_contains_behaves_like_the_list() {
-        let values: Vec<RuleValue> = ["mimikatz", "sekurlsa", "kerberos::", "lsadump", "privilege::debug"].map(s).to_vec();
+        let values: Vec<RuleValue> = [
+            "mimikatz",
+            "sekurlsa",
+            "kerberos::",
+            "lsadump",
+            "privilege::debug",
+        ]
+        .map(s)
+        .to_vec();
         let it = item("CommandLine|contains", &values);
-        assert!(matches!(&it.combine, Combine::Any(t) if t.iter().any(|t| matches!(t, ValueTest::AnyContains(_)))));
-        assert!(it.matches(&Doc(vec![("CommandLine", Scalar::Str("x SEKURLSA::logonpasswords"))])));
+        assert!(
+            matches!(&it.combine, Combine::Any(t) if t.iter().any(|t| matches!(t, ValueTest::AnyContains(_))))
+        );
+        assert!(it.matches(&Doc(vec![(
+            "CommandLine",
+            Scalar::Str("x SEKURLSA::logonpasswords")
+        )])));
         assert!(!it.matches(&Doc(vec![("CommandLine", Scalar::Str("notepad"))])));
     }
 
@@ -576,39 +751,75 @@ mod tests {
     fn cidr_numeric_time_and_fieldref() {
         let cidr = item("DestinationIp|cidr", &[s("10.0.0.0/8"), s("fe80::/10")]);
         assert!(cidr.matches(&Doc(vec![("DestinationIp", Scalar::Str("10.1.2.3"))])));
-        assert!(cidr.matches(&Doc(vec![("DestinationIp", Scalar::Str("::ffff:10.1.2.3"))])));
+        assert!(cidr.matches(&Doc(vec![(
+            "DestinationIp",
+            Scalar::Str("::ffff:10.1.2.3")
+        )])));
         assert!(cidr.matches(&Doc(vec![("DestinationIp", Scalar::Str("fe80::1"))])));
         assert!(!cidr.matches(&Doc(vec![("DestinationIp", Scalar::Str("11.1.2.3"))])));
         let gt = item("Size|gte", &[RuleValue::Int(100)]);
         assert!(gt.matches(&Doc(vec![("Size", Scalar::Str("0x64"))])));
         assert!(!gt.matches(&Doc(vec![("Size", Scalar::Int(99))])));
         let hour = item("UtcTime|hour|gte", &[RuleValue::Int(22)]);
-        assert!(hour.matches(&Doc(vec![("UtcTime", Scalar::Str("2024-05-01 23:10:00.000"))])));
+        assert!(hour.matches(&Doc(vec![(
+            "UtcTime",
+            Scalar::Str("2024-05-01 23:10:00.000")
+        )])));
         assert!(!hour.matches(&Doc(vec![("UtcTime", Scalar::Str("2024-05-01T08:10:00Z"))])));
         let fr = item("TargetUserName|fieldref", &[s("SubjectUserName")]);
-        assert!(fr.matches(&Doc(vec![("TargetUserName", Scalar::Str("Bob")), ("SubjectUserName", Scalar::Str("bob"))])));
-        assert!(!fr.matches(&Doc(vec![("TargetUserName", Scalar::Str("Bob")), ("SubjectUserName", Scalar::Str("eve"))])));
+        assert!(fr.matches(&Doc(vec![
+            ("TargetUserName", Scalar::Str("Bob")),
+            ("SubjectUserName", Scalar::Str("bob"))
+        ])));
+        assert!(!fr.matches(&Doc(vec![
+            ("TargetUserName", Scalar::Str("Bob")),
+            ("SubjectUserName", Scalar::Str("eve"))
+        ])));
     }
 
     #[test]
     fn encodings_and_windash() {
         let b64 = item("CommandLine|base64offset|contains", &[s("IEX (New-Object")]);
-        let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "xyIEX (New-Object Net.WebClient)");
-        assert!(b64.matches(&Doc(vec![("CommandLine", Scalar::Str(Box::leak(encoded.into_boxed_str())))])));
+        let encoded = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "xyIEX (New-Object Net.WebClient)",
+        );
+        assert!(b64.matches(&Doc(vec![(
+            "CommandLine",
+            Scalar::Str(Box::leak(encoded.into_boxed_str()))
+        )])));
         let wide = item("x|wide|base64offset|contains", &[s("ping")]);
-        let wide_b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [0x70, 0, 0x69, 0, 0x6e, 0, 0x67, 0]);
-        assert!(wide.matches(&Doc(vec![("x", Scalar::Str(Box::leak(wide_b64.into_boxed_str())))])));
+        let wide_b64 = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            [0x70, 0, 0x69, 0, 0x6e, 0, 0x67, 0],
+        );
+        assert!(wide.matches(&Doc(vec![(
+            "x",
+            Scalar::Str(Box::leak(wide_b64.into_boxed_str()))
+        )])));
         let dash = item("CommandLine|contains|windash", &[s(" -decode ")]);
-        assert!(dash.matches(&Doc(vec![("CommandLine", Scalar::Str("certutil /decode a b"))])));
-        assert!(dash.matches(&Doc(vec![("CommandLine", Scalar::Str("certutil \u{2013}decode a b"))])));
-        assert!(!dash.matches(&Doc(vec![("CommandLine", Scalar::Str("certutil decode a b"))])));
+        assert!(dash.matches(&Doc(vec![(
+            "CommandLine",
+            Scalar::Str("certutil /decode a b")
+        )])));
+        assert!(dash.matches(&Doc(vec![(
+            "CommandLine",
+            Scalar::Str("certutil \u{2013}decode a b")
+        )])));
+        assert!(!dash.matches(&Doc(vec![(
+            "CommandLine",
+            Scalar::Str("certutil decode a b")
+        )])));
     }
 
     #[test]
     fn keywords_search_every_string_field() {
         let kw = item("|all", &[s("failed"), s("root")]);
         assert!(kw.field.is_none());
-        assert!(kw.matches(&Doc(vec![("msg", Scalar::Str("Failed password")), ("user", Scalar::Str("ROOT"))])));
+        assert!(kw.matches(&Doc(vec![
+            ("msg", Scalar::Str("Failed password")),
+            ("user", Scalar::Str("ROOT"))
+        ])));
         assert!(!kw.matches(&Doc(vec![("msg", Scalar::Str("Failed password"))])));
     }
 
@@ -616,9 +827,12 @@ mod tests {
     fn placeholders_expand_from_options() {
         let (field, mods) = parse_key("User|expand").unwrap();
         let mut options = CompileOptions::default();
-        options.placeholders.insert("Admins".into(), vec!["adm_*".into()]);
+        options
+            .placeholders
+            .insert("Admins".into(), vec!["adm_*".into()]);
         let mut notes = CompileNotes::default();
-        let it = Item::compile(field.clone(), &mods, &[s("%Admins%")], &options, &mut notes).unwrap();
+        let it =
+            Item::compile(field.clone(), &mods, &[s("%Admins%")], &options, &mut notes).unwrap();
         assert!(it.matches(&Doc(vec![("User", Scalar::Str("ADM_bob"))])));
         let none = Item::compile(field, &mods, &[s("%Other%")], &options, &mut notes).unwrap();
         assert!(!none.matches(&Doc(vec![("User", Scalar::Str("%Other%"))])));
@@ -627,8 +841,27 @@ mod tests {
 
     #[test]
     fn required_literals_for_prefilter() {
-        assert_eq!(item("Image|endswith", &[s("\\cmd.exe"), s("\\pwsh.exe")]).required, Some(vec!["\\cmd.exe".into(), "\\pwsh.exe".into()]));
-        assert_eq!(item("x|contains|all", &[s("ab"), s("abcd")]).required, Some(vec!["abcd".into()]));
+        let sub = |t: &str| Needle::Substring(t.into());
+        assert_eq!(
+            item("Image|endswith", &[s("\\cmd.exe"), s("\\pwsh.exe")]).required,
+            Some(vec![sub("\\cmd.exe"), sub("\\pwsh.exe")])
+        );
+        assert_eq!(
+            item("x|contains|all", &[s("ab"), s("abcd")]).required,
+            Some(vec![sub("abcd")])
+        );
+        assert_eq!(
+            item("EventID", &[RuleValue::Int(4688), s("0x10")]).required,
+            Some(vec![
+                Needle::Value("4688".into()),
+                Needle::Value("16".into())
+            ])
+        );
+        assert_eq!(
+            item("x", &[s("CMD.exe")]).required,
+            Some(vec![Needle::Value("cmd.exe".into())])
+        );
+        assert_eq!(item("x|contains", &[s("12")]).required, None);
         assert_eq!(item("x|re", &[s("abc")]).required, None);
         assert_eq!(item("x", &[s("abc"), RuleValue::Null]).required, None);
         assert_eq!(item("x|neq", &[s("abc")]).required, None);

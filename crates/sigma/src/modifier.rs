@@ -92,7 +92,10 @@ pub fn parse_key(key: &str) -> Result<(Option<String>, Modifiers)> {
     let mut mods = Modifiers::default();
     let set_anchor = |mods: &mut Modifiers, anchor: Anchor| -> Result<()> {
         if mods.anchor != Anchor::Whole && mods.anchor != anchor {
-            return Err(SigmaError::field(&shown, "more than one of contains/startswith/endswith"));
+            return Err(SigmaError::field(
+                &shown,
+                "more than one of contains/startswith/endswith",
+            ));
         }
         mods.anchor = anchor;
         Ok(())
@@ -107,7 +110,10 @@ pub fn parse_key(key: &str) -> Result<(Option<String>, Modifiers)> {
             "re" => mods.regex = Some(RegexFlags::default()),
             "i" | "m" | "s" => {
                 let Some(flags) = mods.regex.as_mut() else {
-                    return Err(SigmaError::field(&shown, format!("`{name}` is a sub-modifier of `re` and must follow it")));
+                    return Err(SigmaError::field(
+                        &shown,
+                        format!("`{name}` is a sub-modifier of `re` and must follow it"),
+                    ));
                 };
                 match name {
                     "i" => flags.insensitive = true,
@@ -137,7 +143,10 @@ pub fn parse_key(key: &str) -> Result<(Option<String>, Modifiers)> {
             "base64" => mods.transforms.push(Transform::Base64),
             "base64offset" => mods.transforms.push(Transform::Base64Offset),
             other => {
-                return Err(SigmaError::UnknownModifier { field: shown.clone(), modifier: other.to_owned() });
+                return Err(SigmaError::UnknownModifier {
+                    field: shown.clone(),
+                    modifier: other.to_owned(),
+                });
             }
         }
     }
@@ -156,14 +165,24 @@ fn check_combination(field: &str, mods: &Modifiers) -> Result<()> {
         mods.time_part.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() > 1 {
-        return Err(SigmaError::field(field, "re, cidr, exists, fieldref, gt/gte/lt/lte and time modifiers cannot be combined"));
+        return Err(SigmaError::field(
+            field,
+            "re, cidr, exists, fieldref, gt/gte/lt/lte and time modifiers cannot be combined",
+        ));
     }
-    let special = mods.regex.is_some() || mods.cidr || mods.exists || mods.compare.is_some() || mods.time_part.is_some();
+    let special = mods.regex.is_some()
+        || mods.cidr
+        || mods.exists
+        || mods.compare.is_some()
+        || mods.time_part.is_some();
     if special && mods.anchor != Anchor::Whole {
         return Err(SigmaError::field(field, "contains/startswith/endswith cannot be combined with re, cidr, exists or numeric modifiers"));
     }
     if special && !mods.transforms.is_empty() {
-        return Err(SigmaError::field(field, "encoding modifiers cannot be combined with re, cidr, exists or numeric modifiers"));
+        return Err(SigmaError::field(
+            field,
+            "encoding modifiers cannot be combined with re, cidr, exists or numeric modifiers",
+        ));
     }
     Ok(())
 }
@@ -184,7 +203,9 @@ pub fn expand_placeholders(
     let mut out = vec![String::new()];
     let mut rest = text;
     while let Some(start) = rest.find('%') {
-        let Some(len) = rest[start + 1..].find('%') else { break };
+        let Some(len) = rest[start + 1..].find('%') else {
+            break;
+        };
         let name = &rest[start + 1..start + 1 + len];
         let prefix = &rest[..start];
         for partial in &mut out {
@@ -253,7 +274,11 @@ pub fn encode(transform: Transform, value: &[u8]) -> Vec<Vec<u8>> {
                 out.extend_from_slice(&[0xFF, 0xFE]);
             }
             for unit in text.encode_utf16() {
-                let bytes = if transform == Transform::Utf16Be { unit.to_be_bytes() } else { unit.to_le_bytes() };
+                let bytes = if transform == Transform::Utf16Be {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                };
                 out.extend_from_slice(&bytes);
             }
             vec![out]
@@ -301,12 +326,22 @@ mod tests {
         assert_eq!(field, None);
         assert!(mods.all);
         let (_, mods) = parse_key("x|re|i|s").unwrap();
-        assert_eq!(mods.regex, Some(RegexFlags { insensitive: true, multiline: false, dot_all: true }));
+        assert_eq!(
+            mods.regex,
+            Some(RegexFlags {
+                insensitive: true,
+                multiline: false,
+                dot_all: true
+            })
+        );
     }
 
     #[test]
     fn bad_keys_are_rejected_with_reasons() {
-        assert!(matches!(parse_key("a|bogus"), Err(SigmaError::UnknownModifier { .. })));
+        assert!(matches!(
+            parse_key("a|bogus"),
+            Err(SigmaError::UnknownModifier { .. })
+        ));
         assert!(parse_key("a|i").is_err());
         assert!(parse_key("a|contains|startswith").is_err());
         assert!(parse_key("a|re|contains").is_err());
@@ -316,20 +351,31 @@ mod tests {
     #[test]
     fn base64offset_matches_reference_values() {
         // "/c" style check with a value whose three encodings are well known.
-        let variants: Vec<String> =
-            encode(Transform::Base64Offset, b"http://").into_iter().map(|v| String::from_utf8(v).unwrap()).collect();
+        let variants: Vec<String> = encode(Transform::Base64Offset, b"http://")
+            .into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect();
         assert_eq!(variants, vec!["aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"]);
         let b64 = base64::engine::general_purpose::STANDARD;
         for prefix in ["", "a", "ab", "abc"] {
             let whole = b64.encode(format!("{prefix}http://x"));
-            assert!(variants.iter().any(|v| whole.contains(v.as_str())), "{prefix}");
+            assert!(
+                variants.iter().any(|v| whole.contains(v.as_str())),
+                "{prefix}"
+            );
         }
     }
 
     #[test]
     fn utf16_encodings() {
-        assert_eq!(encode(Transform::Utf16Le, b"cmd"), vec![vec![0x63, 0, 0x6d, 0, 0x64, 0]]);
-        assert_eq!(encode(Transform::Utf16Be, b"cmd"), vec![vec![0, 0x63, 0, 0x6d, 0, 0x64]]);
+        assert_eq!(
+            encode(Transform::Utf16Le, b"cmd"),
+            vec![vec![0x63, 0, 0x6d, 0, 0x64, 0]]
+        );
+        assert_eq!(
+            encode(Transform::Utf16Be, b"cmd"),
+            vec![vec![0, 0x63, 0, 0x6d, 0, 0x64]]
+        );
         assert_eq!(encode(Transform::Utf16Bom, b"cmd")[0][..2], [0xFF, 0xFE]);
         let wide_b64 = encode(Transform::Base64, &encode(Transform::Utf16Le, b"ping")[0]);
         assert_eq!(wide_b64, vec![b"cABpAG4AZwA=".to_vec()]);
@@ -348,11 +394,20 @@ mod tests {
     #[test]
     fn placeholders_expand_or_report() {
         let mut values = HashMap::new();
-        values.insert("Admins".to_string(), vec!["adm1".to_string(), "adm2".to_string()]);
+        values.insert(
+            "Admins".to_string(),
+            vec!["adm1".to_string(), "adm2".to_string()],
+        );
         let mut unresolved = Vec::new();
-        assert_eq!(expand_placeholders("x%Admins%y", &values, &mut unresolved), vec!["xadm1y", "xadm2y"]);
+        assert_eq!(
+            expand_placeholders("x%Admins%y", &values, &mut unresolved),
+            vec!["xadm1y", "xadm2y"]
+        );
         assert!(expand_placeholders("%Other%", &values, &mut unresolved).is_empty());
         assert_eq!(unresolved, vec!["Other"]);
-        assert_eq!(expand_placeholders("100%", &values, &mut unresolved), vec!["100%"]);
+        assert_eq!(
+            expand_placeholders("100%", &values, &mut unresolved),
+            vec!["100%"]
+        );
     }
 }

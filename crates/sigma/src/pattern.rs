@@ -137,15 +137,24 @@ enum Shape {
 pub struct StrTest {
     shape: Shape,
     cased: bool,
-    /// Whether every literal is ASCII, which allows in-place ASCII case folding.
+    /// Whether every literal character is ASCII or has no case (dashes, punctuation,
+    /// CJK), so ASCII case folding in place is exact.
     ascii: bool,
 }
 
 impl StrTest {
     /// Compiles a pattern; `cased` keeps case-sensitive comparison.
     pub fn new(pattern: &Pattern, cased: bool) -> StrTest {
-        let fold = |s: &str| if cased { s.to_owned() } else { s.to_lowercase() };
-        let ascii = pattern.literals().all(|s| s.is_ascii());
+        let fold = |s: &str| {
+            if cased {
+                s.to_owned()
+            } else {
+                s.to_lowercase()
+            }
+        };
+        let caseless =
+            |c: char| c.is_ascii() || (c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]));
+        let ascii = pattern.literals().all(|s| s.chars().all(caseless));
         let tokens: Vec<Token> = pattern
             .tokens
             .iter()
@@ -163,7 +172,11 @@ impl StrTest {
             [Token::AnyRun, Token::Literal(s), Token::AnyRun] => Shape::Contains(s.clone()),
             _ => Shape::Glob(tokens),
         };
-        StrTest { shape, cased, ascii }
+        StrTest {
+            shape,
+            cased,
+            ascii,
+        }
     }
 
     /// The substring this test needs, when it is a plain `contains` (used to fold many
@@ -175,12 +188,23 @@ impl StrTest {
         }
     }
 
+    /// The whole text this test must equal (already case-folded unless cased), when it
+    /// has no wildcards.
+    pub fn exact_text(&self) -> Option<&str> {
+        match &self.shape {
+            Shape::Exact(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The longest literal this test needs, lower-cased, when a case-insensitive search
     /// for it over string fields is a sound prefilter: ASCII, and not something a number
     /// or boolean printed as text could equal (those fields are not strings in events).
     pub fn prefilter_literal(&self) -> Option<&str> {
         let longest = match &self.shape {
-            Shape::Exact(s) | Shape::Prefix(s) | Shape::Suffix(s) | Shape::Contains(s) => s.as_str(),
+            Shape::Exact(s) | Shape::Prefix(s) | Shape::Suffix(s) | Shape::Contains(s) => {
+                s.as_str()
+            }
             Shape::Glob(tokens) => tokens
                 .iter()
                 .filter_map(|t| match t {
@@ -190,34 +214,47 @@ impl StrTest {
                 .max_by_key(|s| s.len())?,
             Shape::Any => return None,
         };
-        let numeric = longest.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+        let numeric = longest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
         let boolean = longest.eq_ignore_ascii_case("true") || longest.eq_ignore_ascii_case("false");
-        let usable = !longest.is_empty() && longest.is_ascii() && !self.cased && !numeric && !boolean;
+        let usable = !longest.is_empty() && self.ascii && !self.cased && !numeric && !boolean;
         usable.then_some(longest)
     }
 
     /// Whether `text` matches.
     pub fn is_match(&self, text: &str) -> bool {
-        if self.cased || (self.ascii && !matches!(self.shape, Shape::Glob(_))) {
-            return self.match_in_place(text);
-        }
-        if self.ascii && text.is_ascii() {
+        // ASCII patterns compare in place even on non-ASCII text: folding ASCII letters
+        // never makes a non-ASCII byte equal an ASCII one.
+        if self.cased || self.ascii {
             return self.match_in_place(text);
         }
         // Non-ASCII on either side: fold the text fully (rare).
         let folded = text.to_lowercase();
-        let exact = StrTest { shape: self.shape.clone(), cased: true, ascii: self.ascii };
+        let exact = StrTest {
+            shape: self.shape.clone(),
+            cased: true,
+            ascii: self.ascii,
+        };
         exact.match_in_place(&folded)
     }
 
     fn match_in_place(&self, text: &str) -> bool {
-        let eq = |a: &[u8], b: &[u8]| if self.cased { a == b } else { a.eq_ignore_ascii_case(b) };
+        let eq = |a: &[u8], b: &[u8]| {
+            if self.cased {
+                a == b
+            } else {
+                a.eq_ignore_ascii_case(b)
+            }
+        };
         let hay = text.as_bytes();
         match &self.shape {
             Shape::Any => true,
             Shape::Exact(p) => hay.len() == p.len() && eq(hay, p.as_bytes()),
             Shape::Prefix(p) => hay.len() >= p.len() && eq(&hay[..p.len()], p.as_bytes()),
-            Shape::Suffix(p) => hay.len() >= p.len() && eq(&hay[hay.len() - p.len()..], p.as_bytes()),
+            Shape::Suffix(p) => {
+                hay.len() >= p.len() && eq(&hay[hay.len() - p.len()..], p.as_bytes())
+            }
             Shape::Contains(p) => {
                 if self.cased {
                     memchr::memmem::find(hay, p.as_bytes()).is_some()
@@ -333,7 +370,11 @@ fn skip_to_candidate(next: Option<&Token>, hay: &[u8], from: usize, cased: bool)
     let found = if cased {
         memchr::memchr(first, &hay[from..])
     } else {
-        memchr2(first.to_ascii_lowercase(), first.to_ascii_uppercase(), &hay[from..])
+        memchr2(
+            first.to_ascii_lowercase(),
+            first.to_ascii_uppercase(),
+            &hay[from..],
+        )
     };
     found.map_or(hay.len() + 1, |at| from + at)
 }
@@ -348,9 +389,18 @@ mod tests {
 
     #[test]
     fn parse_handles_escapes() {
-        assert_eq!(Pattern::parse(r"a\*b").tokens, vec![Token::Literal("a*b".into())]);
-        assert_eq!(Pattern::parse(r"C:\Windows\").tokens, vec![Token::Literal(r"C:\Windows\".into())]);
-        assert_eq!(Pattern::parse(r"\\*").tokens, vec![Token::Literal(r"\".into()), Token::AnyRun]);
+        assert_eq!(
+            Pattern::parse(r"a\*b").tokens,
+            vec![Token::Literal("a*b".into())]
+        );
+        assert_eq!(
+            Pattern::parse(r"C:\Windows\").tokens,
+            vec![Token::Literal(r"C:\Windows\".into())]
+        );
+        assert_eq!(
+            Pattern::parse(r"\\*").tokens,
+            vec![Token::Literal(r"\".into()), Token::AnyRun]
+        );
         assert_eq!(Pattern::parse("a**b?").tokens.len(), 4);
         assert_eq!(Pattern::parse(r"x\?y").to_sigma(), r"x\?y");
     }

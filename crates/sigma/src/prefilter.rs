@@ -1,27 +1,36 @@
-//! The literal prefilter: one multi-pattern pass per field tells which rules can match.
+//! The prefilter: one pass over an event's fields tells which rules can match.
 //!
-//! For each rule we derive a set of (field, literal) pairs at least one of which must
-//! occur in an event for the rule to match (a necessary condition read off its
-//! condition tree). All literals of a field go into one case-insensitive Aho-Corasick
-//! automaton; scanning an event's string fields once marks the rules whose literals are
-//! present, and only those (plus rules with no usable literal) are evaluated in full.
+//! For each rule we derive a set of needles, (field, substring) or (field, whole
+//! value), at least one of which must be present for the rule to match: a necessary
+//! condition read off its condition tree. All substrings of a field go into one
+//! case-insensitive Aho-Corasick automaton and all whole values into a hash map; one
+//! pass over the event marks the rules whose needles are present, and only those (plus
+//! rules with no usable needle) are evaluated in full.
 
 use crate::condition::Condition;
 use crate::document::{Document, Scalar};
+use crate::item::{with_canonical, Needle};
 use crate::rule::{Detection, Selection};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 
-/// One literal that must occur: in the named field, or in any field (keywords).
-pub type Need = (Option<String>, String);
+/// One needle: in the named field, or in any field (keywords).
+pub type Need = (Option<String>, Needle);
 
 /// Alternatives one of which must occur; `None` means no such set is known.
 pub type Requirement = Option<Vec<Need>>;
 
-/// How selective a requirement is: longer shortest literal first, then fewer choices.
+/// Whole-value needles count as this many characters more selective than substrings.
+const WHOLE_VALUE_BONUS: usize = 6;
+
+/// How selective a requirement is: its weakest needle first, then fewer choices.
 fn score(needs: &[Need]) -> (usize, std::cmp::Reverse<usize>) {
-    let shortest = needs.iter().map(|(_, lit)| lit.len()).min().unwrap_or(0);
-    (shortest, std::cmp::Reverse(needs.len()))
+    let strength = |needle: &Needle| match needle {
+        Needle::Substring(s) => s.len(),
+        Needle::Value(v) => v.len() + WHOLE_VALUE_BONUS,
+    };
+    let weakest = needs.iter().map(|(_, n)| strength(n)).min().unwrap_or(0);
+    (weakest, std::cmp::Reverse(needs.len()))
 }
 
 fn best(options: impl Iterator<Item = Requirement>) -> Requirement {
@@ -38,7 +47,12 @@ fn union(mut options: impl Iterator<Item = Requirement>) -> Requirement {
 fn selection_requirement(selection: &Selection) -> Requirement {
     union(selection.groups.iter().map(|group| {
         best(group.iter().map(|item| {
-            item.required.as_ref().map(|lits| lits.iter().map(|l| (item.field.clone(), l.clone())).collect())
+            item.required.as_ref().map(|needles| {
+                needles
+                    .iter()
+                    .map(|n| (item.field.clone(), n.clone()))
+                    .collect()
+            })
         }))
     }))
 }
@@ -50,14 +64,20 @@ fn condition_requirement(cond: &Condition, selections: &[Requirement]) -> Requir
         Condition::And(parts) => best(parts.iter().map(|p| condition_requirement(p, selections))),
         Condition::Or(parts) => union(parts.iter().map(|p| condition_requirement(p, selections))),
         Condition::AtLeast { min: 0, .. } => None,
-        Condition::AtLeast { min, of } if *min == of.len() => best(of.iter().map(|i| selections[*i].clone())),
+        Condition::AtLeast { min, of } if *min == of.len() => {
+            best(of.iter().map(|i| selections[*i].clone()))
+        }
         Condition::AtLeast { of, .. } => union(of.iter().map(|i| selections[*i].clone())),
     }
 }
 
 /// The necessary literals of a detection.
 pub fn requirement(detection: &Detection) -> Requirement {
-    let per_selection: Vec<Requirement> = detection.selections.iter().map(selection_requirement).collect();
+    let per_selection: Vec<Requirement> = detection
+        .selections
+        .iter()
+        .map(selection_requirement)
+        .collect();
     condition_requirement(&detection.condition, &per_selection)
         .map(|mut needs| {
             needs.sort();
@@ -75,7 +95,9 @@ pub struct RuleBits {
 
 impl RuleBits {
     pub fn new(rules: usize) -> RuleBits {
-        RuleBits { words: vec![0; rules.div_ceil(64)] }
+        RuleBits {
+            words: vec![0; rules.div_ceil(64)],
+        }
     }
     pub fn set(&mut self, rule: u32) {
         self.words[rule as usize / 64] |= 1 << (rule % 64);
@@ -121,7 +143,15 @@ pub struct Prefilter {
     unfiltered: RuleBits,
     by_field: HashMap<String, FieldScan>,
     any_field: Option<FieldScan>,
+    /// Per field, canonical whole values and the rules that need them.
+    values: HashMap<String, HashMap<String, Vec<u32>>>,
     rules: usize,
+}
+
+fn add_rule(rules: &mut Vec<u32>, rule: u32) {
+    if rules.last() != Some(&rule) {
+        rules.push(rule);
+    }
 }
 
 impl Prefilter {
@@ -130,20 +160,35 @@ impl Prefilter {
         let mut unfiltered = RuleBits::new(requirements.len());
         let mut field_literals: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
         let mut any_literals: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut values: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
         for (rule, requirement) in requirements.iter().enumerate() {
             let rule = rule as u32;
             let Some(needs) = requirement else {
                 unfiltered.set(rule);
                 continue;
             };
-            for (field, literal) in needs {
-                let target = match field {
-                    Some(f) => field_literals.entry(f.clone()).or_default(),
-                    None => &mut any_literals,
-                };
-                let rules = target.entry(literal.to_ascii_lowercase()).or_default();
-                if rules.last() != Some(&rule) {
-                    rules.push(rule);
+            for (field, needle) in needs {
+                match (field, needle) {
+                    (Some(f), Needle::Value(v)) => add_rule(
+                        values
+                            .entry(f.clone())
+                            .or_default()
+                            .entry(v.clone())
+                            .or_default(),
+                        rule,
+                    ),
+                    (Some(f), Needle::Substring(lit)) => add_rule(
+                        field_literals
+                            .entry(f.clone())
+                            .or_default()
+                            .entry(lit.to_ascii_lowercase())
+                            .or_default(),
+                        rule,
+                    ),
+                    (None, Needle::Substring(lit) | Needle::Value(lit)) => add_rule(
+                        any_literals.entry(lit.to_ascii_lowercase()).or_default(),
+                        rule,
+                    ),
                 }
             }
         }
@@ -156,14 +201,31 @@ impl Prefilter {
                 None => literals.values().flatten().for_each(|&r| unfiltered.set(r)),
             }
         }
-        let any_field = if any_literals.is_empty() { None } else { FieldScan::build(any_literals) };
-        Prefilter { unfiltered, by_field, any_field, rules: requirements.len() }
+        let any_field = if any_literals.is_empty() {
+            None
+        } else {
+            FieldScan::build(any_literals)
+        };
+        Prefilter {
+            unfiltered,
+            by_field,
+            any_field,
+            values,
+            rules: requirements.len(),
+        }
     }
 
     /// Marks in `marks` (cleared first) every rule whose literal occurs in the document.
     pub fn mark<D: Document + ?Sized>(&self, doc: &D, marks: &mut RuleBits) {
         marks.clear();
         doc.visit_all(&mut |field, scalar| {
+            if let Some(wanted) = self.values.get(field) {
+                with_canonical(scalar, |value| {
+                    for &rule in wanted.get(value).map(Vec::as_slice).unwrap_or_default() {
+                        marks.set(rule);
+                    }
+                });
+            }
             if let Scalar::Str(text) = scalar {
                 if let Some(scan) = self.by_field.get(field) {
                     scan.mark(text, marks);
@@ -183,7 +245,9 @@ impl Prefilter {
 
     /// How many rules have no usable literal and are always evaluated.
     pub fn unfiltered_count(&self) -> usize {
-        (0..self.rules as u32).filter(|&r| self.unfiltered.get(r)).count()
+        (0..self.rules as u32)
+            .filter(|&r| self.unfiltered.get(r))
+            .count()
     }
 
     /// A fresh mark set sized for this prefilter.

@@ -21,7 +21,13 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [Level::Informational, Level::Low, Level::Medium, Level::High, Level::Critical];
+    pub const ALL: [Level; 5] = [
+        Level::Informational,
+        Level::Low,
+        Level::Medium,
+        Level::High,
+        Level::Critical,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,7 +46,12 @@ impl std::str::FromStr for Level {
         Level::ALL
             .into_iter()
             .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| SigmaError::invalid("level", format!("`{s}` is not one of informational, low, medium, high, critical")))
+            .ok_or_else(|| {
+                SigmaError::invalid(
+                    "level",
+                    format!("`{s}` is not one of informational, low, medium, high, critical"),
+                )
+            })
     }
 }
 
@@ -60,15 +71,24 @@ pub struct Logsource {
 
 impl Logsource {
     pub fn new(product: Option<&str>, category: Option<&str>, service: Option<&str>) -> Logsource {
-        let norm = |s: Option<&str>| s.map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty());
-        Logsource { product: norm(product), category: norm(category), service: norm(service) }
+        let norm = |s: Option<&str>| {
+            s.map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+        };
+        Logsource {
+            product: norm(product),
+            category: norm(category),
+            service: norm(service),
+        }
     }
 
     /// Whether an event of logsource `event` is in scope of a rule with this logsource:
     /// every attribute the rule names must be the event's.
     pub fn covers(&self, event: &Logsource) -> bool {
         let ok = |rule: &Option<String>, ev: &Option<String>| rule.is_none() || rule == ev;
-        ok(&self.product, &event.product) && ok(&self.category, &event.category) && ok(&self.service, &event.service)
+        ok(&self.product, &event.product)
+            && ok(&self.category, &event.category)
+            && ok(&self.service, &event.service)
     }
 }
 
@@ -96,6 +116,10 @@ pub struct RuleMeta {
     pub level: Level,
     pub falsepositives: Vec<String>,
     pub license: Option<String>,
+    /// Vigil's own attributes: the title in Vietnamese and first-response guidance in
+    /// Vietnamese for the agency's IT officer.
+    pub title_vi: Option<String>,
+    pub guidance_vi: Option<String>,
 }
 
 /// One alternative of a selection: items that must all match.
@@ -110,7 +134,9 @@ pub struct Selection {
 
 impl Selection {
     pub fn matches<D: Document + ?Sized>(&self, doc: &D) -> bool {
-        self.groups.iter().any(|group| group.iter().all(|item| item.matches(doc)))
+        self.groups
+            .iter()
+            .any(|group| group.iter().all(|item| item.matches(doc)))
     }
 }
 
@@ -123,18 +149,28 @@ pub struct Detection {
 
 impl Detection {
     pub fn matches<D: Document + ?Sized>(&self, doc: &D) -> bool {
-        self.condition.eval(&mut |i| self.selections[i].matches(doc))
+        self.condition
+            .eval(&mut |i| self.selections[i].matches(doc))
     }
 
     /// Compiles a detection map (selections plus `condition`).
-    pub fn compile(map: &Yaml, options: &CompileOptions, notes: &mut CompileNotes) -> Result<Detection> {
+    pub fn compile(
+        map: &Yaml,
+        options: &CompileOptions,
+        notes: &mut CompileNotes,
+    ) -> Result<Detection> {
         let Yaml::Hash(hash) = map else {
-            return Err(SigmaError::invalid("detection", "must be a map of selections and a condition"));
+            return Err(SigmaError::invalid(
+                "detection",
+                "must be a map of selections and a condition",
+            ));
         };
         let mut selections = Vec::new();
         let mut condition_texts = Vec::new();
         for (key, value) in hash {
-            let key = key.as_str().ok_or_else(|| SigmaError::invalid("detection", "selection names must be strings"))?;
+            let key = key.as_str().ok_or_else(|| {
+                SigmaError::invalid("detection", "selection names must be strings")
+            })?;
             match key {
                 "condition" => condition_texts = strings(value, "condition")?,
                 "timeframe" => {} // Sigma 1 aggregation window: only meaningful with `|`, rejected there.
@@ -149,12 +185,24 @@ impl Detection {
             .iter()
             .map(|text| condition::parse(text, &names))
             .collect::<Result<Vec<_>>>()?;
-        let condition = if parts.len() == 1 { parts.remove(0) } else { Condition::Or(parts) };
-        Ok(Detection { selections, condition })
+        let condition = if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Condition::Or(parts)
+        };
+        Ok(Detection {
+            selections,
+            condition,
+        })
     }
 }
 
-fn compile_selection(name: &str, value: &Yaml, options: &CompileOptions, notes: &mut CompileNotes) -> Result<Selection> {
+fn compile_selection(
+    name: &str,
+    value: &Yaml,
+    options: &CompileOptions,
+    notes: &mut CompileNotes,
+) -> Result<Selection> {
     let mut groups = Vec::new();
     let mut keywords = Vec::new();
     let elements: Vec<&Yaml> = match value {
@@ -166,9 +214,11 @@ fn compile_selection(name: &str, value: &Yaml, options: &CompileOptions, notes: 
             Yaml::Hash(map) => {
                 let mut group = Vec::with_capacity(map.len());
                 for (key, values) in map {
-                    let key = scalar_text(key).ok_or_else(|| SigmaError::invalid(name, "field names must be scalars"))?;
+                    let key = scalar_text(key)
+                        .ok_or_else(|| SigmaError::invalid(name, "field names must be scalars"))?;
                     let (field, mods) = parse_key(&key)?;
-                    let values = rule_values(values).map_err(|reason| SigmaError::field(&key, reason))?;
+                    let values =
+                        rule_values(values).map_err(|reason| SigmaError::field(&key, reason))?;
                     group.push(Item::compile(field, &mods, &values, options, notes)?);
                 }
                 if group.is_empty() {
@@ -176,7 +226,8 @@ fn compile_selection(name: &str, value: &Yaml, options: &CompileOptions, notes: 
                 }
                 groups.push(group);
             }
-            scalar => keywords.push(rule_value(scalar).map_err(|reason| SigmaError::invalid(name, reason))?),
+            scalar => keywords
+                .push(rule_value(scalar).map_err(|reason| SigmaError::invalid(name, reason))?),
         }
     }
     if !keywords.is_empty() {
@@ -186,7 +237,10 @@ fn compile_selection(name: &str, value: &Yaml, options: &CompileOptions, notes: 
     if groups.is_empty() {
         return Err(SigmaError::invalid(name, "empty selection"));
     }
-    Ok(Selection { name: name.to_owned(), groups })
+    Ok(Selection {
+        name: name.to_owned(),
+        groups,
+    })
 }
 
 fn rule_value(yaml: &Yaml) -> std::result::Result<RuleValue, String> {
@@ -194,9 +248,14 @@ fn rule_value(yaml: &Yaml) -> std::result::Result<RuleValue, String> {
         Yaml::Null => RuleValue::Null,
         Yaml::Boolean(b) => RuleValue::Bool(*b),
         Yaml::Integer(i) => RuleValue::Int(*i),
-        Yaml::Real(text) => text.parse().map(RuleValue::Float).unwrap_or_else(|_| RuleValue::Str(text.clone())),
+        Yaml::Real(text) => text
+            .parse()
+            .map(RuleValue::Float)
+            .unwrap_or_else(|_| RuleValue::Str(text.clone())),
         Yaml::String(s) => RuleValue::Str(s.clone()),
-        Yaml::Array(_) | Yaml::Hash(_) => return Err("values must be scalars or a list of scalars".into()),
+        Yaml::Array(_) | Yaml::Hash(_) => {
+            return Err("values must be scalars or a list of scalars".into())
+        }
         Yaml::Alias(_) | Yaml::BadValue => return Err("unreadable value".into()),
     })
 }
@@ -223,10 +282,15 @@ pub(crate) fn strings(yaml: &Yaml, attribute: &str) -> Result<Vec<String>> {
     match yaml {
         Yaml::Array(items) => items
             .iter()
-            .map(|i| scalar_text(i).ok_or_else(|| SigmaError::invalid(attribute, "list items must be text")))
+            .map(|i| {
+                scalar_text(i)
+                    .ok_or_else(|| SigmaError::invalid(attribute, "list items must be text"))
+            })
             .collect(),
         Yaml::Null | Yaml::BadValue => Ok(Vec::new()),
-        other => scalar_text(other).map(|s| vec![s]).ok_or_else(|| SigmaError::invalid(attribute, "must be text or a list of text")),
+        other => scalar_text(other)
+            .map(|s| vec![s])
+            .ok_or_else(|| SigmaError::invalid(attribute, "must be text or a list of text")),
     }
 }
 
@@ -256,6 +320,8 @@ pub fn parse_meta(doc: &Yaml) -> Result<RuleMeta> {
         level,
         falsepositives: strings(&doc["falsepositives"], "falsepositives")?,
         license: text_of(doc, "license"),
+        title_vi: text_of(doc, "title_vi"),
+        guidance_vi: text_of(doc, "guidance_vi"),
     })
 }
 
@@ -330,7 +396,10 @@ impl Filter {
         let logsource = parse_logsource(doc)?;
         let section = &doc["filter"];
         let Yaml::Hash(hash) = section else {
-            return Err(SigmaError::invalid("filter", "must be a map with rules, selections and a condition"));
+            return Err(SigmaError::invalid(
+                "filter",
+                "must be a map with rules, selections and a condition",
+            ));
         };
         let rules = strings(&section["rules"], "filter.rules")?;
         if rules.is_empty() {
@@ -340,7 +409,12 @@ impl Filter {
         detection_map.remove(&Yaml::String("rules".into()));
         let mut notes = CompileNotes::default();
         let detection = Detection::compile(&Yaml::Hash(detection_map), options, &mut notes)?;
-        Ok(Filter { meta, logsource, rules, detection })
+        Ok(Filter {
+            meta,
+            logsource,
+            rules,
+            detection,
+        })
     }
 }
 
@@ -376,7 +450,10 @@ detection:
         )
         .unwrap();
         assert_eq!(rule.meta.level, Level::High);
-        assert_eq!(rule.logsource, Logsource::new(Some("windows"), Some("process_creation"), None));
+        assert_eq!(
+            rule.logsource,
+            Logsource::new(Some("windows"), Some("process_creation"), None)
+        );
         let mut e = Event::default();
         e.push("Image", r"C:\Windows\System32\WHOAMI.EXE");
         e.push("CommandLine", "whoami /all");
@@ -392,12 +469,19 @@ detection:
     #[test]
     fn missing_parts_are_reported() {
         let err = |t: &str| compile(t).unwrap_err().to_string();
-        assert!(err("logsource: {product: x}\ndetection: {s: {a: 1}, condition: s}").contains("title"));
+        assert!(
+            err("logsource: {product: x}\ndetection: {s: {a: 1}, condition: s}").contains("title")
+        );
         assert!(err("title: t\ndetection: {s: {a: 1}, condition: s}").contains("logsource"));
         assert!(err("title: t\nlogsource: {product: x}").contains("detection"));
-        assert!(err("title: t\nlogsource: {product: x}\ndetection: {s: {a: 1}}").contains("condition"));
+        assert!(
+            err("title: t\nlogsource: {product: x}\ndetection: {s: {a: 1}}").contains("condition")
+        );
         assert!(err("title: t\nlevel: severe\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}").contains("severe"));
-        assert!(err("title: t\nlogsource: {product: x}\ndetection: {s: {a|nope: 1}, condition: s}").contains("nope"));
+        assert!(err(
+            "title: t\nlogsource: {product: x}\ndetection: {s: {a|nope: 1}, condition: s}"
+        )
+        .contains("nope"));
     }
 
     #[test]

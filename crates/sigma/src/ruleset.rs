@@ -76,7 +76,11 @@ impl RuleSetBuilder {
                 Ok(text) => {
                     self.add_source(&text, &path.display().to_string());
                 }
-                Err(e) => self.reject(&path.display().to_string(), None, format!("cannot read: {e}")),
+                Err(e) => self.reject(
+                    &path.display().to_string(),
+                    None,
+                    format!("cannot read: {e}"),
+                ),
             }
         }
         Ok(self)
@@ -94,16 +98,26 @@ impl RuleSetBuilder {
         for doc in docs {
             let title = doc["title"].as_str().map(str::to_owned);
             let outcome = collection::kind_of(&doc).and_then(|kind| match kind {
-                DocKind::Rule => Rule::compile(&doc, origin, &self.options).map(|r| self.rules.push(r)),
-                DocKind::Filter => Filter::compile(&doc, &self.options).map(|f| self.filters.push((origin.to_owned(), f))),
+                DocKind::Rule => {
+                    Rule::compile(&doc, origin, &self.options).map(|r| self.rules.push(r))
+                }
+                DocKind::Filter => Filter::compile(&doc, &self.options)
+                    .map(|f| self.filters.push((origin.to_owned(), f))),
                 DocKind::Correlation => {
-                    self.correlations.push(CorrelationSource { origin: origin.to_owned(), doc: doc.clone() });
+                    self.correlations.push(CorrelationSource {
+                        origin: origin.to_owned(),
+                        doc: doc.clone(),
+                    });
                     Ok(())
                 }
             });
             self.documents += 1;
             if let Err(e) = outcome {
-                self.unsupported.push(Unsupported { origin: origin.to_owned(), title, reason: e.to_string() });
+                self.unsupported.push(Unsupported {
+                    origin: origin.to_owned(),
+                    title,
+                    reason: e.to_string(),
+                });
             }
         }
         self
@@ -111,12 +125,29 @@ impl RuleSetBuilder {
 
     fn reject(&mut self, origin: &str, title: Option<String>, reason: String) {
         self.documents += 1;
-        self.unsupported.push(Unsupported { origin: origin.to_owned(), title, reason });
+        self.unsupported.push(Unsupported {
+            origin: origin.to_owned(),
+            title,
+            reason,
+        });
     }
 
-    /// Keeps only the rules for which `keep` is true (level, status selection).
+    /// Keeps only the rules for which `keep` is true (level, status selection). Rules
+    /// that a loaded correlation refers to are always kept: the correlation needs them.
     pub fn retain(&mut self, keep: impl Fn(&RuleMeta) -> bool) -> &mut Self {
-        self.rules.retain(|r| keep(&r.meta));
+        let referenced: Vec<String> = self
+            .correlations
+            .iter()
+            .flat_map(|c| {
+                crate::rule::strings(&c.doc["correlation"]["rules"], "rules").unwrap_or_default()
+            })
+            .collect();
+        let needed = |meta: &RuleMeta| {
+            referenced
+                .iter()
+                .any(|r| meta.id.as_deref() == Some(r) || meta.name.as_deref() == Some(r))
+        };
+        self.rules.retain(|r| keep(&r.meta) || needed(&r.meta));
         self
     }
 
@@ -127,7 +158,9 @@ impl RuleSetBuilder {
         for (origin, filter) in std::mem::take(&mut self.filters) {
             let mut applied = 0;
             for rule in &mut rules {
-                let named = |r: &str| rule.meta.id.as_deref() == Some(r) || rule.meta.name.as_deref() == Some(r);
+                let named = |r: &str| {
+                    rule.meta.id.as_deref() == Some(r) || rule.meta.name.as_deref() == Some(r)
+                };
                 if filter.rules.iter().any(|r| named(r)) {
                     rule.filters.push(filter.detection.clone());
                     applied += 1;
@@ -141,7 +174,10 @@ impl RuleSetBuilder {
                 });
             }
         }
-        let requirements: Vec<_> = rules.iter().map(|r| prefilter::requirement(&r.detection)).collect();
+        let requirements: Vec<_> = rules
+            .iter()
+            .map(|r| prefilter::requirement(&r.detection))
+            .collect();
         let prefilter = Prefilter::build(&requirements);
         let mut groups: Vec<(Logsource, Vec<u32>)> = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
@@ -227,14 +263,27 @@ impl RuleSet {
 
     /// Working memory for `scan`, one per thread.
     pub fn scratch(&self) -> ScanScratch {
-        ScanScratch { marks: self.prefilter.new_marks() }
+        ScanScratch {
+            marks: self.prefilter.new_marks(),
+        }
     }
 
     /// Puts into `hits` the candidate rules that match the document.
-    pub fn scan<D: Document + ?Sized>(&self, doc: &D, candidates: &[u32], scratch: &mut ScanScratch, hits: &mut Vec<u32>) {
+    pub fn scan<D: Document + ?Sized>(
+        &self,
+        doc: &D,
+        candidates: &[u32],
+        scratch: &mut ScanScratch,
+        hits: &mut Vec<u32>,
+    ) {
         hits.clear();
         if candidates.len() < PREFILTER_MIN_CANDIDATES {
-            hits.extend(candidates.iter().copied().filter(|&r| self.rules[r as usize].matches(doc)));
+            hits.extend(
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&r| self.rules[r as usize].matches(doc)),
+            );
             return;
         }
         self.prefilter.mark(doc, &mut scratch.marks);

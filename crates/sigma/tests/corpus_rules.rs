@@ -7,7 +7,12 @@ use vigil_sigma::RuleSet;
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("VIGIL_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+        });
     dir.is_dir().then_some(dir)
 }
 
@@ -18,7 +23,13 @@ fn sigmahq_rule_sets_compile() {
         return;
     };
     let mut builder = RuleSet::builder();
-    for set in ["rules", "rules-emerging-threats", "rules-threat-hunting", "rules-placeholder", "rules-compliance"] {
+    for set in [
+        "rules",
+        "rules-emerging-threats",
+        "rules-threat-hunting",
+        "rules-placeholder",
+        "rules-compliance",
+    ] {
         builder.add_path(&corpus.join("sigma").join(set)).unwrap();
     }
     let rules = builder.build();
@@ -33,7 +44,11 @@ fn sigmahq_rule_sets_compile() {
         rules.unfiltered_rules()
     );
     assert!(rules.documents() > 3700);
-    assert!(rules.unsupported.is_empty(), "{} rules did not compile", rules.unsupported.len());
+    assert!(
+        rules.unsupported.is_empty(),
+        "{} rules did not compile",
+        rules.unsupported.len()
+    );
 }
 
 #[test]
@@ -45,8 +60,19 @@ fn unsupported_folder_fails_with_reasons() {
     let mut builder = RuleSet::builder();
     builder.add_path(&corpus.join("sigma/unsupported")).unwrap();
     let rules = builder.build();
-    let aggregations = rules.unsupported.iter().filter(|u| u.reason.contains("correlation rule")).count();
-    println!("unsupported folder: {} compiled, {} rejected ({aggregations} aggregations)", rules.rules().len(), rules.unsupported.len());
-    assert!(aggregations > 10, "old aggregation syntax must be rejected with a pointer to correlations");
+    let aggregations = rules
+        .unsupported
+        .iter()
+        .filter(|u| u.reason.contains("correlation rule"))
+        .count();
+    println!(
+        "unsupported folder: {} compiled, {} rejected ({aggregations} aggregations)",
+        rules.rules().len(),
+        rules.unsupported.len()
+    );
+    assert!(
+        aggregations > 10,
+        "old aggregation syntax must be rejected with a pointer to correlations"
+    );
     assert!(rules.unsupported.iter().all(|u| !u.reason.is_empty()));
 }
