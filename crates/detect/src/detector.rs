@@ -38,16 +38,18 @@ pub fn rule_key(rule: &Rule) -> &str {
 /// failures go to `unsupported`.
 fn compile_correlations(rules: &mut RuleSet) -> Vec<CorrelationRule> {
     let mut parsed = Vec::new();
-    for source in std::mem::take(&mut rules.correlations) {
+    let mut failures = Vec::new();
+    for source in &rules.correlations {
         match CorrelationRule::from_yaml(&source.doc) {
             Ok(rule) => parsed.push(rule),
-            Err(e) => rules.unsupported.push(Unsupported {
+            Err(e) => failures.push(Unsupported {
                 origin: source.origin.clone(),
                 title: source.doc["title"].as_str().map(str::to_owned),
                 reason: e.to_string(),
             }),
         }
     }
+    rules.unsupported.extend(failures);
     match CorrelationEngine::new(parsed.clone(), known_rules(rules)) {
         Ok(_) => parsed,
         Err(e) => {

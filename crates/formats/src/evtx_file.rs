@@ -67,8 +67,9 @@ impl EvtxReader {
     /// the sink as issues.
     pub fn read_path(&self, path: &Path, sink: &mut dyn RecordSink) -> ReadStats {
         let mut out = Counting::new(sink);
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
         match EvtxParser::from_path(path) {
-            Ok(parser) => self.read_parser(path, parser, &mut out),
+            Ok(parser) => self.read_parser(path, len, parser, &mut out),
             Err(err) => out.issue(file_issue(path, error_chain(&err))),
         }
         out.stats
@@ -77,16 +78,19 @@ impl EvtxReader {
     /// Reads an EVTX file held in memory; `name` is what issues call it.
     pub fn read_bytes(&self, name: &Path, bytes: Vec<u8>, sink: &mut dyn RecordSink) -> ReadStats {
         let mut out = Counting::new(sink);
+        let len = bytes.len() as u64;
         match EvtxParser::from_buffer(bytes) {
-            Ok(parser) => self.read_parser(name, parser, &mut out),
+            Ok(parser) => self.read_parser(name, len, parser, &mut out),
             Err(err) => out.issue(file_issue(name, error_chain(&err))),
         }
         out.stats
     }
 
+    /// Reads every record of `parser`, whose file is `len` bytes long.
     fn read_parser<T: Read + Seek>(
         &self,
         file: &Path,
+        len: u64,
         parser: EvtxParser<T>,
         out: &mut Counting<'_>,
     ) {
@@ -98,6 +102,9 @@ impl EvtxReader {
                 header.checksum, header.computed_checksum
             );
             out.issue(file_issue(file, reason));
+        }
+        if let Some(issue) = truncation_issue(file, len, header.chunk_count) {
+            out.issue(issue);
         }
         // A bug in the parser must not take the caller down with it: whatever was read
         // before a panic has been delivered, and the panic becomes an issue.
@@ -133,6 +140,36 @@ impl EvtxReader {
             ));
         }
     }
+}
+
+const FILE_HEADER_BYTES: u64 = 4096;
+const CHUNK_BYTES: u64 = 65_536;
+
+/// The parser silently stops at a chunk cut short by the end of the file, so a truncated
+/// file is recognised here: it ends inside a chunk, or holds fewer whole chunks than its
+/// header declares.
+fn truncation_issue(file: &Path, len: u64, declared_chunks: u16) -> Option<ReadIssue> {
+    let body = len.checked_sub(FILE_HEADER_BYTES)?;
+    let (whole, partial) = (body / CHUNK_BYTES, body % CHUNK_BYTES);
+    let (location, reason) = if partial > 0 {
+        let reason = format!(
+            "file is truncated: it ends {partial} bytes into chunk {whole} \
+             (of {CHUNK_BYTES}); the records of that chunk are not read"
+        );
+        (Location::Chunk(whole), reason)
+    } else if u64::from(declared_chunks) > whole {
+        let reason = format!(
+            "file is truncated: its header declares {declared_chunks} chunks, it holds {whole}"
+        );
+        (Location::File, reason)
+    } else {
+        return None;
+    };
+    Some(ReadIssue {
+        file: file.to_owned(),
+        location,
+        reason,
+    })
 }
 
 /// A record flattened into an event, or where and why it couldn't be.
@@ -248,6 +285,18 @@ mod tests {
         assert_eq!(stats.records, 0);
         assert_eq!(stats.issues, 1);
         assert_eq!(out.issues[0].file, Path::new("junk.evtx"));
+    }
+
+    #[test]
+    fn truncation_is_reported_where_the_file_ends() {
+        let file = Path::new("t.evtx");
+        let inside = truncation_issue(file, 4096 + 2 * 65_536 + 100, 4).unwrap();
+        assert_eq!(inside.location, Location::Chunk(2));
+        assert!(inside.reason.contains("truncated"), "{}", inside.reason);
+        let at_boundary = truncation_issue(file, 4096 + 2 * 65_536, 4).unwrap();
+        assert!(at_boundary.reason.contains("declares 4 chunks, it holds 2"));
+        assert_eq!(truncation_issue(file, 4096 + 4 * 65_536, 4), None);
+        assert_eq!(truncation_issue(file, 4096 + 5 * 65_536, 4), None);
     }
 
     #[test]

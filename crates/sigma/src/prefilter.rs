@@ -11,7 +11,8 @@ use crate::condition::Condition;
 use crate::document::{Document, Scalar};
 use crate::item::{with_canonical, Needle};
 use crate::rule::{Detection, Selection};
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// One needle: in the named field, or in any field (keywords).
@@ -110,6 +111,10 @@ impl RuleBits {
     }
 }
 
+/// Fields with at most this many literals get a DFA (fast, larger); the few fields with
+/// thousands (command lines) keep the compact NFA so memory stays bounded.
+const DFA_MAX_PATTERNS: usize = 300;
+
 /// One automaton and, per pattern, the rules it stands for.
 #[derive(Debug)]
 struct FieldScan {
@@ -123,6 +128,7 @@ impl FieldScan {
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind((patterns.len() <= DFA_MAX_PATTERNS).then_some(AhoCorasickKind::DFA))
             .build(&patterns)
             .ok()?;
         Some(FieldScan { automaton, rules })
@@ -192,13 +198,21 @@ impl Prefilter {
                 }
             }
         }
+        // The automata are independent: build them in parallel (the largest dominate).
+        let built: Vec<(String, Vec<u32>, Option<FieldScan>)> = field_literals
+            .into_par_iter()
+            .map(|(field, literals)| {
+                let rules: Vec<u32> = literals.values().flatten().copied().collect();
+                (field, rules, FieldScan::build(literals))
+            })
+            .collect();
         let mut by_field = HashMap::new();
-        for (field, literals) in field_literals {
-            match FieldScan::build(literals.clone()) {
+        for (field, rules, scan) in built {
+            match scan {
                 Some(scan) => {
                     by_field.insert(field, scan);
                 }
-                None => literals.values().flatten().for_each(|&r| unfiltered.set(r)),
+                None => rules.into_iter().for_each(|r| unfiltered.set(r)),
             }
         }
         let any_field = if any_literals.is_empty() {

@@ -22,7 +22,8 @@ use crate::document::Document;
 use crate::item::CompileOptions;
 use crate::prefilter::{self, Prefilter, RuleBits};
 use crate::rule::{Filter, Logsource, Rule, RuleMeta};
-use std::path::Path;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 use yaml_rust2::Yaml;
 
 /// A document that could not be loaded or compiled, and why.
@@ -38,6 +39,77 @@ pub struct Unsupported {
 pub struct CorrelationSource {
     pub origin: String,
     pub doc: Yaml,
+}
+
+/// What one document of a rule file became.
+enum Compiled {
+    Rule(Rule),
+    Filter(String, Filter),
+    Correlation(CorrelationSource),
+    Failed(Unsupported),
+}
+
+/// Every `.yml`/`.yaml` file at or below `path`, in sorted order.
+fn collect_rule_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !path.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let child = entry.path();
+        let is_yaml = child.extension().is_some_and(|e| e == "yml" || e == "yaml");
+        if child.is_dir() || is_yaml {
+            collect_rule_files(&child, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_and_compile(path: &Path, options: &CompileOptions) -> Vec<Compiled> {
+    let origin = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => compile_source(&text, &origin, options),
+        Err(e) => vec![failed(&origin, None, format!("cannot read: {e}"))],
+    }
+}
+
+fn failed(origin: &str, title: Option<String>, reason: String) -> Compiled {
+    Compiled::Failed(Unsupported {
+        origin: origin.to_owned(),
+        title,
+        reason,
+    })
+}
+
+/// Compiles every document of one YAML text.
+fn compile_source(text: &str, origin: &str, options: &CompileOptions) -> Vec<Compiled> {
+    let docs = match collection::documents(text) {
+        Ok(docs) => docs,
+        Err(e) => return vec![failed(origin, None, e.to_string())],
+    };
+    docs.into_iter()
+        .map(|doc| {
+            let outcome = collection::kind_of(&doc).and_then(|kind| match kind {
+                DocKind::Rule => Rule::compile(&doc, origin, options).map(Compiled::Rule),
+                DocKind::Filter => {
+                    Filter::compile(&doc, options).map(|f| Compiled::Filter(origin.to_owned(), f))
+                }
+                DocKind::Correlation => Ok(Compiled::Correlation(CorrelationSource {
+                    origin: origin.to_owned(),
+                    doc: doc.clone(),
+                })),
+            });
+            outcome.unwrap_or_else(|e| {
+                failed(
+                    origin,
+                    doc["title"].as_str().map(str::to_owned),
+                    e.to_string(),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Collects rule files, then compiles them into a [`RuleSet`].
@@ -59,95 +131,78 @@ impl RuleSetBuilder {
     }
 
     /// Adds a `.yml`/`.yaml` file, or every such file below a directory (sorted, so
-    /// results do not depend on directory order).
+    /// results do not depend on directory order). Files are compiled in parallel.
     pub fn add_path(&mut self, path: &Path) -> std::io::Result<&mut Self> {
-        if path.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(path)?.collect::<Result<_, _>>()?;
-            entries.sort_by_key(|e| e.file_name());
-            for entry in entries {
-                let child = entry.path();
-                let is_yaml = child.extension().is_some_and(|e| e == "yml" || e == "yaml");
-                if child.is_dir() || is_yaml {
-                    self.add_path(&child)?;
-                }
-            }
-        } else {
-            match std::fs::read_to_string(path) {
-                Ok(text) => {
-                    self.add_source(&text, &path.display().to_string());
-                }
-                Err(e) => self.reject(
-                    &path.display().to_string(),
-                    None,
-                    format!("cannot read: {e}"),
-                ),
-            }
+        let mut files = Vec::new();
+        collect_rule_files(path, &mut files)?;
+        let options = &self.options;
+        let compiled: Vec<Vec<Compiled>> = files
+            .par_iter()
+            .map(|file| read_and_compile(file, options))
+            .collect();
+        for documents in compiled {
+            self.absorb(documents);
         }
         Ok(self)
     }
 
     /// Adds the documents of one YAML text; `origin` names it in reports.
     pub fn add_source(&mut self, text: &str, origin: &str) -> &mut Self {
-        let docs = match collection::documents(text) {
-            Ok(docs) => docs,
-            Err(e) => {
-                self.reject(origin, None, e.to_string());
-                return self;
-            }
-        };
-        for doc in docs {
-            let title = doc["title"].as_str().map(str::to_owned);
-            let outcome = collection::kind_of(&doc).and_then(|kind| match kind {
-                DocKind::Rule => {
-                    Rule::compile(&doc, origin, &self.options).map(|r| self.rules.push(r))
-                }
-                DocKind::Filter => Filter::compile(&doc, &self.options)
-                    .map(|f| self.filters.push((origin.to_owned(), f))),
-                DocKind::Correlation => {
-                    self.correlations.push(CorrelationSource {
-                        origin: origin.to_owned(),
-                        doc: doc.clone(),
-                    });
-                    Ok(())
-                }
-            });
-            self.documents += 1;
-            if let Err(e) = outcome {
-                self.unsupported.push(Unsupported {
-                    origin: origin.to_owned(),
-                    title,
-                    reason: e.to_string(),
-                });
-            }
-        }
+        let compiled = compile_source(text, origin, &self.options);
+        self.absorb(compiled);
         self
     }
 
-    fn reject(&mut self, origin: &str, title: Option<String>, reason: String) {
-        self.documents += 1;
-        self.unsupported.push(Unsupported {
-            origin: origin.to_owned(),
-            title,
-            reason,
-        });
+    fn absorb(&mut self, documents: Vec<Compiled>) {
+        self.documents += documents.len();
+        for document in documents {
+            match document {
+                Compiled::Rule(rule) => self.rules.push(rule),
+                Compiled::Filter(origin, filter) => self.filters.push((origin, filter)),
+                Compiled::Correlation(source) => self.correlations.push(source),
+                Compiled::Failed(unsupported) => self.unsupported.push(unsupported),
+            }
+        }
     }
 
-    /// Keeps only the rules for which `keep` is true (level, status selection). Rules
-    /// that a loaded correlation refers to are always kept: the correlation needs them.
+    /// Keeps only the rules and correlations for which `keep` is true (level, status
+    /// selection). What a kept correlation refers to, rules or other correlations, is
+    /// always kept: the correlation needs it.
     pub fn retain(&mut self, keep: impl Fn(&RuleMeta) -> bool) -> &mut Self {
-        let referenced: Vec<String> = self
-            .correlations
-            .iter()
-            .flat_map(|c| {
-                crate::rule::strings(&c.doc["correlation"]["rules"], "rules").unwrap_or_default()
-            })
-            .collect();
-        let needed = |meta: &RuleMeta| {
-            referenced
+        let referenced = |c: &CorrelationSource| {
+            crate::rule::strings(&c.doc["correlation"]["rules"], "rules").unwrap_or_default()
+        };
+        let is_named = |meta: &RuleMeta, names: &[String]| {
+            names
                 .iter()
                 .any(|r| meta.id.as_deref() == Some(r) || meta.name.as_deref() == Some(r))
         };
-        self.rules.retain(|r| keep(&r.meta) || needed(&r.meta));
+        // A correlation whose attributes don't parse is kept, so compiling reports it.
+        let metas: Vec<Option<RuleMeta>> = self
+            .correlations
+            .iter()
+            .map(|c| crate::rule::parse_meta(&c.doc).ok())
+            .collect();
+        let mut kept: Vec<bool> = metas.iter().map(|m| m.as_ref().is_none_or(&keep)).collect();
+        let mut needed: Vec<String> = Vec::new();
+        let mut pending: Vec<usize> = (0..kept.len()).filter(|&i| kept[i]).collect();
+        while let Some(i) = pending.pop() {
+            let names = referenced(&self.correlations[i]);
+            for (j, meta) in metas.iter().enumerate() {
+                if !kept[j] && meta.as_ref().is_some_and(|m| is_named(m, &names)) {
+                    kept[j] = true;
+                    pending.push(j);
+                }
+            }
+            needed.extend(names);
+        }
+        let mut index = 0;
+        self.correlations.retain(|_| {
+            index += 1;
+            kept[index - 1]
+        });
+        self.rules
+            .retain(|r| keep(&r.meta) || is_named(&r.meta, &needed));
         self
     }
 
@@ -302,5 +357,56 @@ impl std::fmt::Debug for RuleSet {
             .field("logsources", &self.groups.len())
             .field("unsupported", &self.unsupported.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::Level;
+
+    const CHAIN: &str = "\
+title: Burst then success
+id: chain
+level: high
+correlation: {type: temporal_ordered, rules: [burst, ok], group-by: [ip], timespan: 30m}
+---
+title: Burst (building block)
+name: burst
+correlation: {type: event_count, rules: [fail], group-by: [ip], timespan: 5m, condition: {gte: 3}}
+---
+title: Many failures
+id: many
+level: medium
+correlation: {type: event_count, rules: [fail2], group-by: [ip], timespan: 5m, condition: {gte: 3}}
+";
+
+    fn rule(name: &str) -> String {
+        format!(
+            "title: {name}\nname: {name}\nlogsource: {{product: windows}}\n\
+             detection: {{sel: {{EventID: 4625}}, condition: sel}}\n"
+        )
+    }
+
+    #[test]
+    fn retain_drops_correlations_below_the_level_but_keeps_what_kept_ones_need() {
+        let mut builder = RuleSet::builder();
+        builder.add_source(CHAIN, "chain.yml");
+        for name in ["fail", "ok", "fail2"] {
+            builder.add_source(&rule(name), name);
+        }
+        builder.retain(|meta| meta.level >= Level::High);
+        let titles: Vec<&str> = builder
+            .correlations
+            .iter()
+            .filter_map(|c| c.doc["title"].as_str())
+            .collect();
+        assert_eq!(titles, ["Burst then success", "Burst (building block)"]);
+        let rules: Vec<&str> = builder
+            .rules
+            .iter()
+            .map(|r| r.meta.title.as_str())
+            .collect();
+        assert_eq!(rules, ["fail", "ok"]);
     }
 }
