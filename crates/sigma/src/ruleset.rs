@@ -410,3 +410,83 @@ correlation: {type: event_count, rules: [fail2], group-by: [ip], timespan: 5m, c
         assert_eq!(rules, ["fail", "ok"]);
     }
 }
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+    use vigil_event::Event;
+
+    const RULES: &str = "title: Archiver\nid: rule-rar\nlogsource: {product: windows, category: process_creation}\n\
+        detection: {sel: {Image|endswith: '\\rar.exe'}, condition: sel}\n---\n\
+        title: Other\nid: rule-other\nlogsource: {product: windows, category: process_creation}\n\
+        detection: {sel: {Image|endswith: '\\rar.exe'}, condition: sel}\n---\n\
+        title: Admins may archive\nlogsource: {product: windows, category: process_creation}\n\
+        filter: {rules: [rule-rar], selection: {User|startswith: 'adm_'}, condition: selection}\n";
+
+    fn hits(rules: &RuleSet, user: &str) -> Vec<String> {
+        let mut event = Event::default();
+        event.push("Image", r"C:\Tools\rar.exe");
+        event.push("User", user);
+        let candidates = rules.rules_for(&[Logsource::new(
+            Some("windows"),
+            Some("process_creation"),
+            None,
+        )]);
+        let mut out = Vec::new();
+        rules.scan(&event, &candidates, &mut rules.scratch(), &mut out);
+        out.iter()
+            .map(|&i| rules.rule(i).meta.title.clone())
+            .collect()
+    }
+
+    #[test]
+    fn filters_suppress_only_the_rules_they_name() {
+        let rules = RuleSet::builder().add_source(RULES, "inline").build();
+        assert!(rules.unsupported.is_empty(), "{:?}", rules.unsupported);
+        assert_eq!(rules.documents(), 3);
+        assert_eq!(hits(&rules, "adm_bob"), vec!["Other"]);
+        assert_eq!(hits(&rules, "bob"), vec!["Archiver", "Other"]);
+    }
+
+    #[test]
+    fn logsource_dispatch_and_retain() {
+        let mut builder = RuleSet::builder();
+        builder
+            .add_source(RULES, "inline")
+            .retain(|m| m.id.as_deref() != Some("rule-other"));
+        let rules = builder.build();
+        assert_eq!(rules.rules().len(), 1);
+        assert!(rules
+            .rules_for(&[Logsource::new(Some("linux"), None, None)])
+            .is_empty());
+        assert_eq!(
+            rules.rules_for(&[Logsource::new(
+                Some("windows"),
+                Some("process_creation"),
+                Some("sysmon")
+            )]),
+            vec![0]
+        );
+    }
+
+    #[test]
+    fn broken_documents_are_reported_not_dropped() {
+        let rules = RuleSet::builder().add_source("title: a\nlogsource: {product: x}\ndetection: {s: {f: 1}, condition: t}\n---\n: [\n", "bad.yml").build();
+        assert_eq!(rules.unsupported.len(), 1);
+        assert!(
+            rules.unsupported[0].reason.contains("YAML"),
+            "{}",
+            rules.unsupported[0].reason
+        );
+        let rules = RuleSet::builder()
+            .add_source(
+                "title: a\nlogsource: {product: x}\ndetection: {s: {f: 1}, condition: t}\n",
+                "bad.yml",
+            )
+            .build();
+        assert!(rules.unsupported[0]
+            .reason
+            .contains("no selection named `t`"));
+        assert_eq!(rules.unsupported[0].origin, "bad.yml");
+    }
+}

@@ -1,24 +1,11 @@
 //! Conformance over the SigmaHQ rule sets in the shared corpus: every rule compiles,
 //! and the few that cannot carry a reason.
 
-use std::path::PathBuf;
 use vigil_sigma::RuleSet;
-
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        });
-    dir.is_dir().then_some(dir)
-}
 
 #[test]
 fn sigmahq_rule_sets_compile() {
-    let Some(corpus) = corpus() else {
+    let Some(corpus) = vigil_formats::corpus_dir() else {
         println!("skipped: corpus not found");
         return;
     };
@@ -53,7 +40,7 @@ fn sigmahq_rule_sets_compile() {
 
 #[test]
 fn unsupported_folder_fails_with_reasons() {
-    let Some(corpus) = corpus() else {
+    let Some(corpus) = vigil_formats::corpus_dir() else {
         println!("skipped: corpus not found");
         return;
     };

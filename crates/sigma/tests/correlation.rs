@@ -2,7 +2,6 @@
 //! streaming engine's window semantics.
 
 use proptest::prelude::*;
-use std::path::PathBuf;
 use vigil_sigma::correlation::{
     Aggregate, CompareOp, CorrelationEngine, CorrelationHit, CorrelationRule, Timespan,
 };
@@ -84,21 +83,9 @@ fn run(engine: &mut CorrelationEngine, matches: &[(&str, i64, &Fields)]) -> Vec<
     hits
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("VIGIL_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        });
-    dir.is_dir().then_some(dir)
-}
-
 #[test]
 fn corpus_examples_parse() {
-    let Some(corpus) = corpus() else {
+    let Some(corpus) = vigil_formats::corpus_dir() else {
         println!("skipped: corpus not found");
         return;
     };
