@@ -34,14 +34,15 @@ pub fn rule_key(rule: &Rule) -> &str {
         .unwrap_or(&rule.origin)
 }
 
-/// Parses the correlation documents and checks that they resolve against the rules;
-/// failures go to `unsupported`.
+/// Parses the correlation documents and checks each one against the rules and the
+/// correlations it refers to; failures go to `unsupported`. A broken correlation costs
+/// only itself and the correlations built on it, never the others.
 fn compile_correlations(rules: &mut RuleSet) -> Vec<CorrelationRule> {
     let mut parsed = Vec::new();
     let mut failures = Vec::new();
     for source in &rules.correlations {
         match CorrelationRule::from_yaml(&source.doc) {
-            Ok(rule) => parsed.push(rule),
+            Ok(rule) => parsed.push((source.origin.clone(), rule)),
             Err(e) => failures.push(Unsupported {
                 origin: source.origin.clone(),
                 title: source.doc["title"].as_str().map(str::to_owned),
@@ -49,20 +50,52 @@ fn compile_correlations(rules: &mut RuleSet) -> Vec<CorrelationRule> {
             }),
         }
     }
-    rules.unsupported.extend(failures);
-    match CorrelationEngine::new(parsed.clone(), known_rules(rules)) {
-        Ok(_) => parsed,
-        Err(e) => {
-            let reason = e.to_string();
-            let failed = parsed.iter().map(|c| Unsupported {
-                origin: String::new(),
-                title: Some(c.meta.title.clone()),
-                reason: reason.clone(),
-            });
-            rules.unsupported.extend(failed.collect::<Vec<_>>());
-            Vec::new()
+    let known = known_rules(rules);
+    let verdicts: Vec<Option<String>> = (0..parsed.len())
+        .map(|i| {
+            let needed = with_references(&parsed, i)
+                .into_iter()
+                .map(|j| parsed[j].1.clone())
+                .collect();
+            CorrelationEngine::new(needed, known.iter().copied())
+                .err()
+                .map(|e| e.to_string())
+        })
+        .collect();
+    let mut compiled = Vec::new();
+    for ((origin, rule), verdict) in parsed.into_iter().zip(verdicts) {
+        match verdict {
+            None => compiled.push(rule),
+            Some(reason) => failures.push(Unsupported {
+                origin,
+                title: Some(rule.meta.title.clone()),
+                reason,
+            }),
         }
     }
+    rules.unsupported.extend(failures);
+    compiled
+}
+
+/// Indices of correlation `index` and of the correlations it refers to, directly or
+/// through others, in their original order.
+fn with_references(parsed: &[(String, CorrelationRule)], index: usize) -> Vec<usize> {
+    let mut out = vec![index];
+    let mut next = 0;
+    while let Some(&current) = out.get(next) {
+        let references = &parsed[current].1.rules;
+        for (j, (_, other)) in parsed.iter().enumerate() {
+            let named = references.iter().any(|r| {
+                other.meta.id.as_deref() == Some(r) || other.meta.name.as_deref() == Some(r)
+            });
+            if named && !out.contains(&j) {
+                out.push(j);
+            }
+        }
+        next += 1;
+    }
+    out.sort_unstable();
+    out
 }
 
 fn known_rules(rules: &RuleSet) -> Vec<(&str, Option<&str>)> {
@@ -211,5 +244,66 @@ impl Worker<'_> {
             .rules
             .scan(event, &candidates, &mut self.scratch, &mut self.hits);
         &self.hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RuleLoad;
+
+    const RULES: &str = "\
+title: Failed logon
+name: failed
+logsource: {product: windows, service: security}
+detection: {sel: {EventID: 4625}, condition: sel}
+---
+title: Burst
+name: burst
+correlation: {type: event_count, rules: [failed], group-by: [IpAddress], timespan: 5m, condition: {gte: 3}}
+---
+title: Burst then more
+correlation: {type: temporal, rules: [burst, failed], group-by: [IpAddress], timespan: 5m}
+---
+title: Broken
+name: broken
+correlation: {type: event_count, rules: [no_such_rule], group-by: [IpAddress], timespan: 5m, condition: {gte: 3}}
+---
+title: Built on broken
+correlation: {type: temporal, rules: [broken, failed], group-by: [IpAddress], timespan: 5m}
+";
+
+    #[test]
+    fn a_broken_correlation_costs_only_itself_and_what_builds_on_it() {
+        let dir = std::env::temp_dir().join(format!("vigil-detector-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rules.yml");
+        std::fs::write(&path, RULES).unwrap();
+        let detector = Detector::new(RuleLoad::new(vec![path.clone()]).load().unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+        let compiled: Vec<&str> = detector
+            .correlations()
+            .iter()
+            .map(|c| c.meta.title.as_str())
+            .collect();
+        assert_eq!(compiled, ["Burst", "Burst then more"]);
+        let rejected: Vec<(&str, &str)> = detector
+            .rules()
+            .unsupported
+            .iter()
+            .map(|u| (u.origin.as_str(), u.title.as_deref().unwrap_or("")))
+            .collect();
+        let origin = path.display().to_string();
+        assert_eq!(
+            rejected,
+            [
+                (origin.as_str(), "Broken"),
+                (origin.as_str(), "Built on broken")
+            ]
+        );
+        assert!(detector.rules().unsupported[0]
+            .reason
+            .contains("no_such_rule"));
+        assert!(detector.correlation_engine().is_some());
     }
 }

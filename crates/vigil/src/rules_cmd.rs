@@ -29,12 +29,13 @@ struct CheckReport<'a> {
 /// Compiles every rule under `dirs` and reports what could not be compiled and why.
 /// Returns whether everything compiled.
 pub fn check(dirs: &[PathBuf], format: OutputFormat) -> Result<bool> {
-    let loaded = RuleLoad::new(dirs.to_vec()).load()?;
-    let rules = &loaded.rules;
+    // A detector, so that correlations are compiled and resolved too.
+    let detector = Detector::new(RuleLoad::new(dirs.to_vec()).load()?);
+    let rules = detector.rules();
     let report = CheckReport {
         total: rules.documents(),
         compiled: rules.documents() - rules.unsupported.len(),
-        correlations: rules.correlations.len(),
+        correlations: detector.correlations().len(),
         unsupported: rules
             .unsupported
             .iter()

@@ -120,7 +120,10 @@ fn detections_come_in_time_order() {
         .iter()
         .map(timestamp)
         .collect();
-    assert!(times.iter().all(Option::is_some), "an EVTX record without time");
+    assert!(
+        times.iter().all(Option::is_some),
+        "an EVTX record without time"
+    );
     if let Some(i) = times.windows(2).position(|w| w[0] > w[1]) {
         panic!("out of order at {i}: {:?} > {:?}", times[i], times[i + 1]);
     }
@@ -287,7 +290,10 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
             (false, c) => cell.push(c),
         }
     }
-    assert!(!quoted && cell.is_empty() && row.is_empty(), "CSV ends mid-row");
+    assert!(
+        !quoted && cell.is_empty() && row.is_empty(),
+        "CSV ends mid-row"
+    );
     rows
 }
 
@@ -309,7 +315,11 @@ fn csv_has_a_header_and_defuses_formulas() {
             );
         }
         // Nothing is lost inside a cell: the command line, line break included, is there.
-        assert!(row[details].contains(HOSTILE_COMMAND_LINE), "{:?}", row[details]);
+        assert!(
+            row[details].contains(HOSTILE_COMMAND_LINE),
+            "{:?}",
+            row[details]
+        );
     }
 }
 
@@ -322,6 +332,9 @@ fn table_has_no_control_characters() {
         .chars()
         .filter(|&c| c.is_control() && c != '\n')
         .collect();
-    assert!(controls.is_empty(), "control characters {controls:?} in\n{table}");
+    assert!(
+        controls.is_empty(),
+        "control characters {controls:?} in\n{table}"
+    );
     assert_eq!(table.lines().count(), 1 + FORMULA_HOSTS.len(), "{table}");
 }
