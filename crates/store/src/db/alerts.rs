@@ -1,0 +1,545 @@
+//! Alerts: detections folded per (rule, agency, host) within a dedup window, with the
+//! analyst workflow (status, assignee, comments) on top.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::audit::append_in;
+use super::tokens::text_enum;
+use super::{from_millis, hex, new_id, now_millis, to_millis, Backend, Db, Error, Result, Tenant};
+
+/// At most this many triggering event ids are kept on an alert.
+pub const SAMPLE_CAP: usize = 10;
+
+/// Sigma's rule levels, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertLevel {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+text_enum!(AlertLevel {
+    Informational => "informational",
+    Low => "low",
+    Medium => "medium",
+    High => "high",
+    Critical => "critical",
+});
+
+/// Where an alert is in the analysts' workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    New,
+    Acknowledged,
+    InProgress,
+    Closed,
+    FalsePositive,
+}
+
+text_enum!(AlertStatus {
+    New => "new",
+    Acknowledged => "acknowledged",
+    InProgress => "in_progress",
+    Closed => "closed",
+    FalsePositive => "false_positive",
+});
+
+impl AlertStatus {
+    /// Open alerts still absorb repeats of their detection.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            AlertStatus::New | AlertStatus::Acknowledged | AlertStatus::InProgress
+        )
+    }
+
+    /// Work moves forward; a closed alert can only be reopened into `in_progress`.
+    pub fn can_become(self, next: AlertStatus) -> bool {
+        use AlertStatus::*;
+        match (self, next) {
+            (a, b) if a == b => false,
+            (New, _) => true,
+            (Acknowledged, InProgress | Closed | FalsePositive) => true,
+            (InProgress, Closed | FalsePositive) => true,
+            (Closed | FalsePositive, InProgress) => true,
+            _ => false,
+        }
+    }
+}
+
+/// One hit of a rule on an event, as the detector reports it.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub rule_id: String,
+    pub rule_title: String,
+    pub rule_author: Option<String>,
+    pub level: AlertLevel,
+    pub agency_id: String,
+    pub system: Option<String>,
+    pub host: String,
+    pub event_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What [`Db::upsert_detection`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upserted {
+    pub alert_id: String,
+    /// `true` when a new alert was opened, `false` when folded into an open one.
+    pub opened: bool,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    pub id: String,
+    pub rule_id: String,
+    pub rule_title: String,
+    pub rule_author: Option<String>,
+    pub level: AlertLevel,
+    pub agency_id: String,
+    /// The agency's name, for display (the API's `agency`).
+    pub agency: String,
+    pub system: Option<String>,
+    pub host: String,
+    pub count: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub status: AlertStatus,
+    pub assignee: Option<String>,
+    pub sample_event_ids: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertComment {
+    pub id: String,
+    pub alert_id: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters for [`Db::list_alerts`]; `None` means any. Newest `last_seen` first.
+#[derive(Debug, Clone)]
+pub struct AlertFilter {
+    pub level: Option<AlertLevel>,
+    /// Agency id or name.
+    pub agency: Option<String>,
+    pub status: Option<AlertStatus>,
+    /// Only alerts seen at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for AlertFilter {
+    fn default() -> Self {
+        AlertFilter {
+            level: None,
+            agency: None,
+            status: None,
+            since: None,
+            limit: 100,
+            offset: 0,
+        }
+    }
+}
+
+/// An analyst's change to an alert; each part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AlertUpdate {
+    pub status: Option<AlertStatus>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<String>>,
+    pub comment: Option<String>,
+}
+
+const SELECT: &str = "SELECT a.id, a.rule_id, a.rule_title, a.rule_author, a.level, \
+    a.agency_id, g.name AS agency_name, a.system, a.host, a.count, a.first_seen, a.last_seen, \
+    a.status, a.assignee, a.sample_event_ids, a.updated_at \
+    FROM alerts a JOIN agencies g ON g.id = a.agency_id";
+
+const OPEN: &str = "('new', 'acknowledged', 'in_progress')";
+
+fn from_row(row: &AnyRow) -> Result<Alert> {
+    let samples: String = row.try_get("sample_event_ids")?;
+    Ok(Alert {
+        id: row.try_get("id")?,
+        rule_id: row.try_get("rule_id")?,
+        rule_title: row.try_get("rule_title")?,
+        rule_author: row.try_get("rule_author")?,
+        level: row.try_get::<String, _>("level")?.parse()?,
+        agency_id: row.try_get("agency_id")?,
+        agency: row.try_get("agency_name")?,
+        system: row.try_get("system")?,
+        host: row.try_get("host")?,
+        count: row.try_get("count")?,
+        first_seen: from_millis(row.try_get("first_seen")?),
+        last_seen: from_millis(row.try_get("last_seen")?),
+        status: row.try_get::<String, _>("status")?.parse()?,
+        assignee: row.try_get("assignee")?,
+        sample_event_ids: serde_json::from_str(&samples).map_err(|_| Error::Corrupt {
+            column: "alerts.sample_event_ids",
+            value: samples,
+        })?,
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
+
+/// Rule, agency and host, length-prefixed and hashed so no separator can be forged.
+fn dedup_key(rule_id: &str, agency_id: &str, host: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [rule_id, agency_id, host] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// A WHERE clause built from optional parts, with `$n` placeholders in bind order.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Where {
+    /// Adds `clause`, where `?` stands for the next placeholder (used once or twice).
+    fn push(&mut self, clause: &str, arg: Arg) {
+        self.args.push(arg);
+        self.clauses
+            .push(clause.replace('?', &format!("${}", self.args.len())));
+    }
+
+    fn limit_to(&mut self, tenant: &Tenant) {
+        if let Some(agency) = tenant.agency_id() {
+            self.push("a.agency_id = ?", Arg::Text(agency.to_owned()));
+        }
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for arg in &self.args {
+            query = match arg {
+                Arg::Text(s) => query.bind(s.as_str()),
+                Arg::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }
+}
+
+async fn get_in(conn: &mut AnyConnection, id: &str, tenant: &Tenant) -> Result<Option<Alert>> {
+    let mut filter = Where::default();
+    filter.push("a.id = ?", Arg::Text(id.to_owned()));
+    filter.limit_to(tenant);
+    let sql = format!("{SELECT}{}", filter.sql());
+    let row = filter
+        .bind(sqlx::query(&sql))
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+impl Db {
+    /// Folds a detection into the open alert for its rule, agency and host when that alert
+    /// was last seen within `window` of it (count + 1, first/last seen widened, the event
+    /// id kept while fewer than [`SAMPLE_CAP`]); otherwise opens a new alert.
+    ///
+    /// Opening is audited (`alert.open`, actor `detector`); folding is not, as it changes
+    /// only counters and would make the audit log as long as the event stream.
+    pub async fn upsert_detection(&self, d: &Detection, window: Duration) -> Result<Upserted> {
+        let key = dedup_key(&d.rule_id, &d.agency_id, &d.host);
+        let at = to_millis(d.at);
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            // Two workers folding the same key must not both open an alert.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let open = sqlx::query(&format!(
+            "SELECT id, count, first_seen, last_seen, sample_event_ids FROM alerts \
+             WHERE dedup_key = $1 AND status IN {OPEN} AND last_seen >= $2 \
+             ORDER BY last_seen DESC LIMIT 1"
+        ))
+        .bind(&key)
+        .bind(at - window.num_milliseconds())
+        .fetch_optional(&mut *tx)
+        .await?;
+
+        let upserted = if let Some(row) = open {
+            let id: String = row.try_get("id")?;
+            let count: i64 = row.try_get::<i64, _>("count")? + 1;
+            let first_seen: i64 = row.try_get("first_seen")?;
+            let last_seen: i64 = row.try_get("last_seen")?;
+            let samples: String = row.try_get("sample_event_ids")?;
+            let mut samples: Vec<String> =
+                serde_json::from_str(&samples).map_err(|_| Error::Corrupt {
+                    column: "alerts.sample_event_ids",
+                    value: samples,
+                })?;
+            if samples.len() < SAMPLE_CAP && !samples.contains(&d.event_id) {
+                samples.push(d.event_id.clone());
+            }
+            sqlx::query(
+                "UPDATE alerts SET count = $1, first_seen = $2, last_seen = $3, \
+                 sample_event_ids = $4, updated_at = $5 WHERE id = $6",
+            )
+            .bind(count)
+            .bind(first_seen.min(at))
+            .bind(last_seen.max(at))
+            .bind(json!(samples).to_string())
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            Upserted {
+                alert_id: id,
+                opened: false,
+                count,
+            }
+        } else {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO alerts (id, dedup_key, rule_id, rule_title, rule_author, level, \
+                 agency_id, system, host, count, first_seen, last_seen, status, \
+                 sample_event_ids, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, 'new', $11, $12)",
+            )
+            .bind(&id)
+            .bind(&key)
+            .bind(&d.rule_id)
+            .bind(&d.rule_title)
+            .bind(d.rule_author.as_deref())
+            .bind(d.level.as_str())
+            .bind(&d.agency_id)
+            .bind(d.system.as_deref())
+            .bind(&d.host)
+            .bind(at)
+            .bind(json!([d.event_id]).to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let after = json!({
+                "rule_id": d.rule_id, "level": d.level, "agency_id": d.agency_id,
+                "host": d.host, "first_seen": d.at,
+            });
+            append_in(
+                &mut tx,
+                "detector",
+                "alert.open",
+                &format!("alert:{id}"),
+                None,
+                Some(&after),
+            )
+            .await?;
+            Upserted {
+                alert_id: id,
+                opened: true,
+                count: 1,
+            }
+        };
+        tx.commit().await?;
+        Ok(upserted)
+    }
+
+    /// A page of alerts the tenant may see, and how many match in all.
+    pub async fn list_alerts(
+        &self,
+        filter: &AlertFilter,
+        tenant: &Tenant,
+    ) -> Result<(Vec<Alert>, i64)> {
+        let mut w = Where::default();
+        w.limit_to(tenant);
+        if let Some(level) = filter.level {
+            w.push("a.level = ?", Arg::Text(level.as_str().to_owned()));
+        }
+        if let Some(agency) = &filter.agency {
+            w.push("(a.agency_id = ? OR g.name = ?)", Arg::Text(agency.clone()));
+        }
+        if let Some(status) = filter.status {
+            w.push("a.status = ?", Arg::Text(status.as_str().to_owned()));
+        }
+        if let Some(since) = filter.since {
+            w.push("a.last_seen >= ?", Arg::Int(to_millis(since)));
+        }
+        let count_sql = format!(
+            "SELECT COUNT(*) AS n FROM alerts a JOIN agencies g ON g.id = a.agency_id{}",
+            w.sql()
+        );
+        let total: i64 = w
+            .bind(sqlx::query(&count_sql))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+
+        let n = w.args.len();
+        let page_sql = format!(
+            "{SELECT}{} ORDER BY a.last_seen DESC, a.id DESC LIMIT ${} OFFSET ${}",
+            w.sql(),
+            n + 1,
+            n + 2
+        );
+        let rows = w
+            .bind(sqlx::query(&page_sql))
+            .bind(filter.limit.clamp(0, 10_000))
+            .bind(filter.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+    }
+
+    /// One alert, or `None` when it does not exist or belongs to another tenant.
+    pub async fn get_alert(&self, id: &str, tenant: &Tenant) -> Result<Option<Alert>> {
+        let mut conn = self.pool.acquire().await?;
+        get_in(&mut conn, id, tenant).await
+    }
+
+    /// The alert's comments, oldest first (empty for another tenant's alert).
+    pub async fn alert_comments(&self, id: &str, tenant: &Tenant) -> Result<Vec<AlertComment>> {
+        let mut w = Where::default();
+        w.push("c.alert_id = ?", Arg::Text(id.to_owned()));
+        w.limit_to(tenant);
+        let sql = format!(
+            "SELECT c.id, c.alert_id, c.author, c.body, c.created_at FROM alert_comments c \
+             JOIN alerts a ON a.id = c.alert_id{} ORDER BY c.created_at, c.id",
+            w.sql()
+        );
+        let rows = w.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AlertComment {
+                    id: row.try_get("id")?,
+                    alert_id: row.try_get("alert_id")?,
+                    author: row.try_get("author")?,
+                    body: row.try_get("body")?,
+                    created_at: from_millis(row.try_get("created_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Applies an analyst's change; `None` when the alert is not the tenant's to see.
+    /// An impossible status move is an error and changes nothing.
+    pub async fn update_alert(
+        &self,
+        id: &str,
+        tenant: &Tenant,
+        change: &AlertUpdate,
+        actor: &str,
+    ) -> Result<Option<Alert>> {
+        let mut tx = self.begin_write().await?;
+        let Some(before) = get_in(&mut tx, id, tenant).await? else {
+            return Ok(None);
+        };
+        let status = change.status.unwrap_or(before.status);
+        if change.status.is_some_and(|s| !before.status.can_become(s)) {
+            return Err(Error::InvalidTransition {
+                from: before.status,
+                to: status,
+            });
+        }
+        let assignee = change
+            .assignee
+            .clone()
+            .unwrap_or_else(|| before.assignee.clone());
+        let now = now_millis();
+        sqlx::query("UPDATE alerts SET status = $1, assignee = $2, updated_at = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(assignee.as_deref())
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let comment = change
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let Some(body) = comment {
+            sqlx::query(
+                "INSERT INTO alert_comments (id, alert_id, author, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(new_id())
+            .bind(id)
+            .bind(actor)
+            .bind(body)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let after_state = json!({ "status": status, "assignee": assignee, "comment": comment });
+        let before_state = json!({ "status": before.status, "assignee": before.assignee });
+        append_in(
+            &mut tx,
+            actor,
+            "alert.update",
+            &format!("alert:{id}"),
+            Some(&before_state),
+            Some(&after_state),
+        )
+        .await?;
+        let after = get_in(&mut tx, id, tenant).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_moves_forward_and_reopens() {
+        use AlertStatus::*;
+        assert!(New.can_become(Acknowledged));
+        assert!(Acknowledged.can_become(Closed));
+        assert!(!Closed.can_become(New));
+        assert!(Closed.can_become(InProgress));
+        assert!(!InProgress.can_become(Acknowledged));
+        assert!(!New.can_become(New));
+    }
+
+    #[test]
+    fn dedup_keys_do_not_collide_on_separators() {
+        assert_ne!(dedup_key("a|b", "c", "d"), dedup_key("a", "b|c", "d"));
+        assert_eq!(dedup_key("r", "a", "h"), dedup_key("r", "a", "h"));
+    }
+
+    #[test]
+    fn where_numbers_placeholders_in_order() {
+        let mut w = Where::default();
+        w.push("x = ?", Arg::Int(1));
+        w.push("(y = ? OR z = ?)", Arg::Text("v".into()));
+        assert_eq!(w.sql(), " WHERE x = $1 AND (y = $2 OR z = $2)");
+    }
+}

@@ -1,0 +1,6 @@
+//! Vigil's storage layer.
+//!
+//! - [`db`]: the state database (agencies, tokens, alerts, rule state, quarantine, audit
+//!   log) through sqlx, on embedded SQLite or on PostgreSQL, with one set of migrations.
+
+pub mod db;
