@@ -2,5 +2,7 @@
 //!
 //! - [`db`]: the state database (agencies, tokens, alerts, rule state, quarantine, audit
 //!   log) through sqlx, on embedded SQLite or on PostgreSQL, with one set of migrations.
+//! - [`events`]: the event store.
 
 pub mod db;
+pub mod events;
