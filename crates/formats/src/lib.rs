@@ -28,6 +28,7 @@
 //! }
 //! ```
 
+pub mod auth;
 pub mod evtx_file;
 pub mod evtx_json;
 pub mod files;
@@ -36,7 +37,10 @@ pub mod json_file;
 pub mod json_object;
 pub mod logsource;
 pub mod mapping;
+pub mod syslog;
+pub mod text;
 pub mod timestamp;
+pub mod web;
 pub mod windows;
 
 pub use evtx_file::EvtxReader;
@@ -45,6 +49,7 @@ pub use issue::{Collected, Location, ReadIssue, ReadStats, RecordMeta, RecordSin
 pub use json_file::{read_json, read_json_path};
 pub use logsource::{ClassId, LogsourceClass, LogsourceMap};
 pub use mapping::{LogsourceKey, MappingError};
+pub use text::{detect_format, read_text_path, LineFormat, LineParser, ParseOptions};
 
 use std::path::PathBuf;
 
