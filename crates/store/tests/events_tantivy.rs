@@ -1,0 +1,57 @@
+//! The event-store conformance suite against the embedded tantivy store, plus checks of
+//! what only the tantivy store has (day directories, attacker text staying text).
+
+#[macro_use]
+mod events_suite;
+
+use std::path::Path;
+use vigil_event::Event;
+use vigil_store::events::{EventStore, StoredEvent, TantivyEventStore, TimeRange};
+
+fn open(dir: &Path) -> Box<dyn EventStore> {
+    Box::new(TantivyEventStore::open(dir).unwrap())
+}
+
+event_store_suite!(open);
+
+#[test]
+fn one_directory_per_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = events_suite::filled(&open, dir.path());
+    drop(store);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["2026-11-21", "2026-11-22", "2026-11-23"]);
+    let store = TantivyEventStore::open(dir.path()).unwrap();
+    assert_eq!(store.days(), [21, 22, 23].map(events_suite::day));
+}
+
+#[test]
+fn event_text_that_looks_like_syntax_is_only_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TantivyEventStore::open(dir.path()).unwrap();
+    let mut event = Event::default();
+    event.push("user", "x OR agency:* OR (");
+    let stored = StoredEvent::new(event, "a", "s", "http", "x OR agency:*) NOT");
+    store.append(&[stored]).unwrap();
+    store.commit().unwrap();
+    let found = |q: &str| {
+        store
+            .search(&q.parse().unwrap(), TimeRange::ALL, 1, 0, Some("b"))
+            .unwrap()
+            .total
+    };
+    assert_eq!(found("*"), 0);
+    let mine = |q: &str| {
+        store
+            .search(&q.parse().unwrap(), TimeRange::ALL, 1, 0, Some("a"))
+            .unwrap()
+            .total
+    };
+    assert_eq!(mine(r#"user:"x OR agency:* OR (""#), 1);
+    assert_eq!(mine(r"user:x\ OR\ agency\:\*\ OR\ \("), 1);
+    assert_eq!(mine("user:x"), 0);
+}
