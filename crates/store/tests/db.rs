@@ -511,7 +511,10 @@ async fn rules_state_and_exceptions(db: Db, _url: String) {
         )
         .await
         .unwrap();
-    assert_eq!(db.rule_exceptions(Some("r1")).await.unwrap(), [ex.clone()]);
+    assert_eq!(
+        db.rule_exceptions(Some("r1")).await.unwrap(),
+        std::slice::from_ref(&ex)
+    );
     assert!(db.rule_exceptions(Some("r2")).await.unwrap().is_empty());
     assert_eq!(db.rule_exceptions(None).await.unwrap().len(), 1);
     assert!(db.delete_rule_exception(&ex.id, "lan").await.unwrap());
