@@ -1,8 +1,9 @@
 //! Reading a file with the reader its name calls for: `.evtx` with [`EvtxReader`],
-//! anything else as JSON ([`read_json_path`]).
+//! `.json`, `.jsonl` and `.ndjson` as JSON ([`read_json_path`]), anything else as a text
+//! log whose format is detected from its first lines ([`read_text_path`]).
 
 use crate::issue::{ReadIssue, ReadStats, RecordMeta, RecordSink};
-use crate::{read_json_path, EvtxReader};
+use crate::{read_json_path, read_text_path, EvtxReader};
 use std::path::Path;
 use vigil_event::Event;
 
@@ -12,13 +13,26 @@ pub fn is_evtx(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("evtx"))
 }
 
-/// Reads `path` into `sink`: EVTX files with a single-threaded [`EvtxReader`], others as
-/// JSON.
+/// Whether `path` names a JSON file (`.json`, `.jsonl`, `.ndjson`, any case).
+pub fn is_json(path: &Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| {
+            ["json", "jsonl", "ndjson"]
+                .iter()
+                .any(|j| ext.eq_ignore_ascii_case(j))
+        })
+}
+
+/// Reads `path` into `sink`: EVTX files with a single-threaded [`EvtxReader`], JSON files
+/// as JSON, others as text logs (whose detected format may be JSON Lines too).
 pub fn read_path(path: &Path, sink: &mut dyn RecordSink) -> ReadStats {
     if is_evtx(path) {
         EvtxReader::new().read_path(path, sink)
-    } else {
+    } else if is_json(path) {
         read_json_path(path, sink)
+    } else {
+        read_text_path(path, sink)
     }
 }
 
@@ -70,5 +84,18 @@ mod tests {
         assert!(result.is_err_and(|issue| issue.reason.contains("invalid JSON")));
         let missing = read_events(Path::new("/nonexistent/a.evtx"), &mut |_| {});
         assert!(missing.is_err());
+        let mut log = tempfile::Builder::new()
+            .suffix(".log")
+            .tempfile()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let written =
+            log.write_all(b"Mar  1 10:00:00 web1 sshd[7]: Invalid user x from 10.0.0.1\n");
+        assert!(written.is_ok());
+        let mut programs = Vec::new();
+        let result = read_events(log.path(), &mut |e| {
+            programs.push(e.get_str("program").map(str::to_owned))
+        });
+        assert!(result.is_ok());
+        assert_eq!(programs, [Some("sshd".to_owned())]);
     }
 }

@@ -44,7 +44,7 @@ pub mod web;
 pub mod windows;
 
 pub use evtx_file::EvtxReader;
-pub use files::{is_evtx, read_events, read_path};
+pub use files::{is_evtx, is_json, read_events, read_path};
 pub use issue::{Collected, Location, ReadIssue, ReadStats, RecordMeta, RecordSink};
 pub use json_file::{read_json, read_json_path};
 pub use logsource::{ClassId, LogsourceClass, LogsourceMap};

@@ -3,13 +3,17 @@
 
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
-use vigil_formats::{read_json_path, EvtxReader, ReadStats, RecordSink};
+use vigil_formats::{
+    read_json_path, read_text_path, text, EvtxReader, LineFormat, ReadStats, RecordSink,
+};
 
 /// The formats `hunt` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
     Evtx,
     Json,
+    /// A text log (syslog, web access/error, IIS), its format detected from its first lines.
+    Text,
 }
 
 /// One file to read.
@@ -25,19 +29,39 @@ fn kind_of(path: &Path) -> Option<InputKind> {
     match ext.as_str() {
         "evtx" => Some(InputKind::Evtx),
         "json" | "jsonl" | "ndjson" => Some(InputKind::Json),
+        "log" | "txt" => Some(InputKind::Text),
         _ => None,
     }
 }
 
+/// The kind of a file found while walking a directory: by extension, and for `.log`,
+/// `.txt` and extension-less files only when their first lines are a known log format
+/// (so READMEs and licences are passed over).
+fn walked_kind(path: &Path) -> Option<InputKind> {
+    let kind = match path.extension() {
+        None => InputKind::Text,
+        Some(_) => kind_of(path)?,
+    };
+    if kind != InputKind::Text {
+        return Some(kind);
+    }
+    match text::sniff_path(path) {
+        Ok(LineFormat::Unknown) | Err(_) => None,
+        Ok(LineFormat::Json) => Some(InputKind::Json),
+        Ok(_) => Some(InputKind::Text),
+    }
+}
+
 /// Every readable file under `paths` (directories recursively, sorted). A file named
-/// directly is read whatever its extension (as JSON Lines unless it ends in `.evtx`).
+/// directly is read whatever its extension: `.evtx` as EVTX, `.json`/`.jsonl`/`.ndjson` as
+/// JSON, anything else as a text log whose format is detected (JSON Lines included).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
             walk(path, &mut out)?;
         } else if path.is_file() {
-            let kind = kind_of(path).unwrap_or(InputKind::Json);
+            let kind = kind_of(path).unwrap_or(InputKind::Text);
             out.push(InputFile {
                 path: path.clone(),
                 kind,
@@ -57,7 +81,7 @@ fn walk(dir: &Path, out: &mut Vec<InputFile>) -> Result<()> {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if let Some(kind) = kind_of(&path) {
+        } else if let Some(kind) = walked_kind(&path) {
             out.push(InputFile {
                 bytes: entry.metadata()?.len(),
                 path,
@@ -76,5 +100,6 @@ pub fn read(file: &InputFile, evtx_threads: usize, sink: &mut dyn RecordSink) ->
             .threads(evtx_threads)
             .read_path(&file.path, sink),
         InputKind::Json => read_json_path(&file.path, sink),
+        InputKind::Text => read_text_path(&file.path, sink),
     }
 }
