@@ -212,6 +212,13 @@ impl Parser<'_> {
             Token::Number(n) => self.quantified(Some(n)),
             Token::All => self.quantified(None),
             Token::Name(name) => {
+                let aggregation = ["count", "min", "max", "avg", "sum"]
+                    .contains(&name.to_ascii_lowercase().as_str());
+                if aggregation && self.peek() == Some(&Token::Open) {
+                    return Err(self.error(format!(
+                        "`{name}(…)` is a Sigma 1 aggregation; write a correlation rule instead"
+                    )));
+                }
                 let index = self
                     .names
                     .iter()
@@ -332,6 +339,7 @@ mod tests {
         let msg = |c: &str| parse(c, &sel).unwrap_err().to_string();
         assert!(msg("selection | count() > 5").contains("correlation"));
         assert!(msg("selection near other").contains("near"));
+        assert!(msg("count(selection) by host > 3").contains("correlation rule"));
         assert!(msg("selektion").contains("no selection named `selektion`"));
         assert!(msg("(selection").contains("missing `)`"));
         assert!(msg("selection and").contains("ends too early"));
