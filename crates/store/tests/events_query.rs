@@ -127,3 +127,25 @@ proptest! {
         }
     }
 }
+
+/// Every query in the examples of QUERY.md parses.
+#[test]
+fn documented_examples_parse() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/QUERY.md")).unwrap();
+    let examples = doc.split("## Examples").nth(1).unwrap();
+    let mut checked = 0;
+    for line in examples.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+        let Some(query) = cells
+            .last()
+            .and_then(|c| c.trim().strip_prefix('`')?.strip_suffix('`'))
+        else {
+            continue;
+        };
+        if let Err(e) = parse(query) {
+            panic!("{query}: {e}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 14, "{checked}");
+}

@@ -42,7 +42,7 @@ pub fn generated(i: usize) -> StoredEvent {
     event.timestamp = Some(time);
     event.push("EventID", Value::Int(event_id));
     event.push("Computer", format!("WS{:02}", i % 10));
-    event.push("Image", IMAGES[usize::from(i % 8 != 0)]);
+    event.push("Image", IMAGES[(i % 8).min(1)]);
     event.push("user.name", USERS[(i / 3) % 3]);
     event.push("process.pid", Value::Int(i as i64));
     event.push("bytes", Value::Float(i as f64 * 1.5));
@@ -54,7 +54,10 @@ pub fn generated(i: usize) -> StoredEvent {
         "routine activity".to_owned()
     };
     event.push("message", message.clone());
-    let agency = if i % 5 == 0 { AGENCY_B } else { AGENCY_A };
+    let agency = match i % 5 {
+        0 => AGENCY_B,
+        _ => AGENCY_A,
+    };
     let systems = ["portal", "mail", "hr"];
     StoredEvent::received_at(
         event,
