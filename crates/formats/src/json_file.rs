@@ -227,7 +227,7 @@ impl ValueReader<'_> {
             Json::Object(object) => {
                 let event = match windows::from_evtx_json(Json::Object(object)) {
                     Ok(event) => event,
-                    Err(Json::Object(object)) => json_object::from_json_object(object),
+                    Err(Json::Object(object)) => json_object::from_json_record(object),
                     Err(_) => return,
                 };
                 self.out.record(event, meta);

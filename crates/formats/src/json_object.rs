@@ -3,7 +3,7 @@
 //! arrays become [`Value::List`], and the timestamp comes from the first of
 //! [`TIMESTAMP_FIELDS`] that parses.
 
-use crate::timestamp;
+use crate::{ecs_windows, suricata, text, timestamp};
 use serde_json::{Map, Value as Json};
 use vigil_event::{Event, Value};
 
@@ -36,6 +36,16 @@ fn flatten_into(event: &mut Event, name: &mut String, object: Map<String, Json>)
         }
     }
     name.truncate(prefix_len);
+}
+
+/// Flattens `object` as [`from_json_object`] does, then recognises what shippers send:
+/// Winlogbeat / NXLog Windows events get the EVTX names ([`ecs_windows`], times without
+/// an offset read at +07:00), Suricata EVE records their aliases ([`suricata`]).
+pub fn from_json_record(object: Map<String, Json>) -> Event {
+    let zone = text::ParseOptions::default().timezone;
+    let mut event = ecs_windows::normalise(from_json_object(object), zone);
+    suricata::enrich(&mut event);
+    event
 }
 
 /// Converts a JSON value by moving its strings. Arrays become lists; an object (inside an

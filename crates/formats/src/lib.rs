@@ -29,6 +29,7 @@
 //! ```
 
 pub mod auth;
+pub mod ecs_windows;
 pub mod evtx_file;
 pub mod evtx_json;
 pub mod files;
@@ -37,6 +38,7 @@ pub mod json_file;
 pub mod json_object;
 pub mod logsource;
 pub mod mapping;
+pub mod suricata;
 pub mod syslog;
 pub mod text;
 pub mod timestamp;

@@ -4,10 +4,14 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use vigil_event::Value;
 
 /// Parses RFC 3339 (`2024-05-01T10:00:00.1234567Z`, any offset, any number of fraction
-/// digits) or `YYYY-MM-DD HH:MM:SS[.fff]` taken as UTC (Sysmon's `UtcTime`).
+/// digits; also `+0700` offsets) or `YYYY-MM-DD HH:MM:SS[.fff]` taken as UTC (Sysmon's `UtcTime`).
 pub fn parse_text(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // Suricata's EVE writes the offset without a colon: `+0700`.
+    if let Ok(t) = DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z") {
         return Some(t.with_timezone(&Utc));
     }
     // Seen without a zone letter too: `2024-05-01T10:00:00.123`.
@@ -79,6 +83,10 @@ mod tests {
         assert_eq!(
             iso(parse_text("2026-04-20T10:00:35.5")),
             "2026-04-20T10:00:35.500000000Z"
+        );
+        assert_eq!(
+            iso(parse_text("2024-05-01T10:00:00.123456+0700")),
+            "2024-05-01T03:00:00.123456000Z"
         );
         assert_eq!(parse_text("yesterday"), None);
         assert_eq!(parse_text(""), None);
