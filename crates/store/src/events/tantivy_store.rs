@@ -325,10 +325,15 @@ impl EventStore for TantivyEventStore {
         offset: usize,
         tenant: Option<&str>,
     ) -> Result<SearchResult> {
+        if limit > MAX_PAGE {
+            return Err(StoreError::InvalidArgument(format!(
+                "at most {MAX_PAGE} events a page"
+            )));
+        }
         let compiled = self.search_query(query, range, tenant)?;
         let mut skip = offset;
         let mut result = SearchResult::default();
-        for day in self.days_in(range)? {
+        for day in self.days_in(narrowed(range, query))? {
             let searcher = day.reader.searcher();
             let wanted = limit - result.events.len();
             if wanted == 0 {
@@ -386,7 +391,7 @@ impl EventStore for TantivyEventStore {
         };
         let compiled = self.search_query(query, range, tenant)?;
         let mut totals: HashMap<String, u64> = HashMap::new();
-        for day in self.days_in(range)? {
+        for day in self.days_in(narrowed(range, query))? {
             for (value, n) in day
                 .reader
                 .searcher()
@@ -417,7 +422,7 @@ impl EventStore for TantivyEventStore {
         let collector = TimeBuckets { bucket_ms };
         let compiled = self.search_query(query, range, tenant)?;
         let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
-        for day in self.days_in(range)? {
+        for day in self.days_in(narrowed(range, query))? {
             for (key, n) in day
                 .reader
                 .searcher()
@@ -471,6 +476,43 @@ impl EventStore for TantivyEventStore {
         }
         Ok(dropped)
     }
+}
+
+/// The most events one search returns.
+pub const MAX_PAGE: usize = 10_000;
+
+/// `range` narrowed by `@timestamp` ranges the query requires (at its top level), for
+/// choosing which days to open. Bounds are widened to whole milliseconds, so this only
+/// ever prunes days that cannot match.
+fn narrowed(range: TimeRange, query: &Query) -> TimeRange {
+    use super::query::Scalar;
+    use std::ops::Bound;
+    let mut out = range;
+    let mut apply = |q: &Query| {
+        let Query::Range {
+            field,
+            lower,
+            upper,
+        } = q
+        else {
+            return;
+        };
+        if field != TIMESTAMP {
+            return;
+        }
+        if let Bound::Included(Scalar::Time(t)) | Bound::Excluded(Scalar::Time(t)) = lower {
+            out.from = Some(out.from.map_or(*t, |f| f.max(*t)));
+        }
+        if let Bound::Included(Scalar::Time(t)) | Bound::Excluded(Scalar::Time(t)) = upper {
+            let end = *t + TimeDelta::milliseconds(1);
+            out.to = Some(out.to.map_or(end, |e| e.min(end)));
+        }
+    };
+    match query {
+        Query::And(parts) => parts.iter().for_each(&mut apply),
+        other => apply(other),
+    }
+    out
 }
 
 /// Counts the values of one fast-field column (store column or event-field path).
@@ -657,5 +699,33 @@ impl SegmentCollector for SegmentTimeBuckets {
 
     fn harvest(self) -> HashMap<i64, u64> {
         self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn query_time_bounds_narrow_the_days_searched() {
+        let q: Query = "@timestamp:[2026-11-22T10:00:00Z TO 2026-11-23T00:00:00Z} EventID:1"
+            .parse()
+            .unwrap();
+        let range = narrowed(TimeRange::since(at("2026-11-01T00:00:00Z")), &q);
+        assert_eq!(range.from, Some(at("2026-11-22T10:00:00Z")));
+        assert_eq!(range.to, Some(at("2026-11-23T00:00:00.001Z")));
+        assert!(range.overlaps_day(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()));
+        assert!(!range.overlaps_day(NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()));
+        // Under OR or NOT a time range says nothing about which days can match.
+        let q: Query = "@timestamp:>=2026-11-22T10:00:00Z OR EventID:1"
+            .parse()
+            .unwrap();
+        assert_eq!(narrowed(TimeRange::ALL, &q), TimeRange::ALL);
+        let q: Query = "NOT @timestamp:>=2026-11-22T10:00:00Z".parse().unwrap();
+        assert_eq!(narrowed(TimeRange::ALL, &q), TimeRange::ALL);
     }
 }
