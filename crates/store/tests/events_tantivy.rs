@@ -55,3 +55,52 @@ fn event_text_that_looks_like_syntax_is_only_text() {
     assert_eq!(mine(r"user:x\ OR\ agency\:\*\ OR\ \("), 1);
     assert_eq!(mine("user:x"), 0);
 }
+
+/// Runs as a child process of `committed_events_survive_kill_9`: appends and commits, says
+/// so, then keeps appending without committing until it is killed.
+#[test]
+fn durability_child() {
+    let Some(dir) = std::env::var_os("VIGIL_DURABILITY_CHILD_DIR") else {
+        return;
+    };
+    let store = TantivyEventStore::open(dir).unwrap();
+    let events = events_suite::all_generated();
+    store.append(&events[..3000]).unwrap();
+    store.commit().unwrap();
+    println!("committed 3000");
+    for i in 3000.. {
+        store.append(&[events[i % events.len()].clone()]).unwrap();
+    }
+}
+
+#[test]
+fn committed_events_survive_kill_9() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "durability_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("VIGIL_DURABILITY_CHILD_DIR", dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let committed = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("committed 3000"));
+    assert!(committed, "the child never committed");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let store = TantivyEventStore::open(dir.path()).unwrap();
+    let total = store
+        .search(&"*".parse().unwrap(), TimeRange::ALL, 0, 0, None)
+        .unwrap()
+        .total;
+    assert_eq!(total, 3000);
+}
