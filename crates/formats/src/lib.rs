@@ -8,6 +8,11 @@
 //! - [`read_json`] reads JSON Lines, a JSON array, or concatenated JSON documents; objects
 //!   in the EVTX layout are flattened the same way, others to dotted names
 //!   ([`json_object::from_json_object`]).
+//!   Winlogbeat / NXLog Windows events get the EVTX names ([`ecs_windows`]), Suricata EVE
+//!   records ECS and generic aliases ([`suricata`]).
+//! - [`read_text_path`] reads text logs line by line in the format [`detect_format`] finds:
+//!   syslog ([`syslog`], auth programs decoded by [`auth`]), web access and error logs,
+//!   IIS W3C ([`web`]). [`syslog::FrameDecoder`] cuts TCP syslog streams into messages.
 //! - [`LogsourceMap`] says which Sigma logsources (product / category / service) an event
 //!   belongs to and which field aliases make it look as Sigma rules expect. Its mapping is
 //!   data (`mappings/logsources.yml`), embedded, or loaded from a user file.
