@@ -14,10 +14,11 @@
 //! ```
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One field value. Lists keep repeated or multi-valued fields (e.g. unnamed EVTX `Data`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -116,7 +117,7 @@ impl From<bool> for Value {
 ///
 /// Field names are case-sensitive, as Sigma field names are. Lookup is a linear scan,
 /// which beats hashing for the 10–40 fields a log record has.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// When the event happened, as the source recorded it (UTC).
     pub timestamp: Option<DateTime<Utc>>,
