@@ -8,3 +8,4 @@
 
 pub mod intake;
 pub mod metrics;
+pub mod rules;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use vigil_pipeline::intake::Intake;
 use vigil_pipeline::metrics::Metrics;
+use vigil_pipeline::rules::RuleCatalog;
 use vigil_store::db::Db;
 use vigil_store::events::EventStore;
 
@@ -34,4 +35,5 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
     pub auth: Arc<crate::auth::TokenCache>,
+    pub rules: Arc<RuleCatalog>,
 }
