@@ -81,6 +81,7 @@ on_both!(
     migrations_are_idempotent,
     tokens_verify_and_revoke,
     alerts_fold_within_window,
+    alerts_fold_within_one_batch,
     alerts_respect_tenancy,
     alert_status_workflow,
     audit_chain_detects_tampering,
@@ -240,6 +241,35 @@ async fn alerts_fold_within_window(db: Db, _url: String) {
         .await
         .unwrap();
     assert!(again.opened);
+}
+
+async fn alerts_fold_within_one_batch(db: Db, _url: String) {
+    let agency = db.create_agency("So Y te", None, "admin").await.unwrap();
+    let t0 = Utc::now() - Duration::hours(2);
+    let batch: Vec<Detection> = (0..6)
+        .map(|i| {
+            let host = if i % 2 == 0 { "web01" } else { "web02" };
+            detection(
+                &agency.id,
+                host,
+                &format!("b{i}"),
+                t0 + Duration::seconds(i),
+            )
+        })
+        .collect();
+    let answers = db
+        .upsert_detections(&batch, Duration::minutes(10))
+        .await
+        .unwrap();
+    let opened: Vec<bool> = answers.iter().map(|u| u.opened).collect();
+    assert_eq!(opened, [true, true, false, false, false, false]);
+    assert_eq!(answers[4].alert_id, answers[0].alert_id);
+    assert_eq!(answers[5].count, 3);
+    let (alerts, total) = db
+        .list_alerts(&AlertFilter::default(), &Tenant::All)
+        .await
+        .unwrap();
+    assert_eq!((alerts.len(), total), (2, 2));
 }
 
 async fn alerts_respect_tenancy(db: Db, _url: String) {

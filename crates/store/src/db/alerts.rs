@@ -274,10 +274,38 @@ impl Db {
     /// Opening is audited (`alert.open`, actor `detector`); folding is not, as it changes
     /// only counters and would make the audit log as long as the event stream.
     pub async fn upsert_detection(&self, d: &Detection, window: Duration) -> Result<Upserted> {
+        let mut upserted = self
+            .upsert_detections(std::slice::from_ref(d), window)
+            .await?;
+        Ok(upserted.remove(0))
+    }
+
+    /// [`Db::upsert_detection`] for many detections in one transaction (one disk sync),
+    /// in order, so repeats within the batch fold into each other. Answers one
+    /// [`Upserted`] per detection.
+    pub async fn upsert_detections(
+        &self,
+        detections: &[Detection],
+        window: Duration,
+    ) -> Result<Vec<Upserted>> {
+        let mut tx = self.begin_write().await?;
+        let mut answers = Vec::with_capacity(detections.len());
+        for d in detections {
+            answers.push(self.upsert_in(&mut tx, d, window).await?);
+        }
+        tx.commit().await?;
+        Ok(answers)
+    }
+
+    async fn upsert_in(
+        &self,
+        tx: &mut AnyConnection,
+        d: &Detection,
+        window: Duration,
+    ) -> Result<Upserted> {
         let key = dedup_key(&d.rule_id, &d.agency_id, &d.host);
         let at = to_millis(d.at);
         let now = now_millis();
-        let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             // Two workers folding the same key must not both open an alert.
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
@@ -353,7 +381,7 @@ impl Db {
                 "host": d.host, "first_seen": d.at,
             });
             append_in(
-                &mut tx,
+                tx,
                 "detector",
                 "alert.open",
                 &format!("alert:{id}"),
@@ -367,7 +395,6 @@ impl Db {
                 count: 1,
             }
         };
-        tx.commit().await?;
         Ok(upserted)
     }
 
