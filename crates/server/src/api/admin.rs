@@ -1,0 +1,305 @@
+//! The register behind the data: agencies, the source addresses that attribute syslog
+//! senders to them, and API/ingest tokens.
+//!
+//! Agency officers see only their own agency (and its sources); creating agencies and
+//! managing tokens is for admins; source addresses for admins and SOC analysts. The state
+//! database audits each change with the caller's token id. Token secrets are never shown
+//! again after creation; revoking a token also empties the verification cache, so it
+//! stops working at once.
+
+use std::net::IpAddr;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sqlx::Row;
+use vigil_store::db::{Agency, Db, Role, Scope, SourceAddress, Tenant};
+
+use super::access::{Action, Caller};
+use super::error::{ApiError, ApiResult};
+use super::extract::{JsonBody, PathParams};
+use crate::state::AppState;
+
+/// The routes of this module.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/agencies", get(agencies).post(create_agency))
+        .route(
+            "/api/v1/agencies/{id}/sources",
+            get(sources).post(add_source),
+        )
+        .route("/api/v1/tokens", get(tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+}
+
+/// The agency with this id or name, if the caller's tenant includes it.
+pub(super) async fn visible_agency(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+) -> ApiResult<Option<Agency>> {
+    let agency = match state.db.agency(key).await? {
+        Some(agency) => Some(agency),
+        None => state.db.agency_by_name(key).await?,
+    };
+    Ok(agency.filter(|a| caller.sees_agency(&a.id)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAgency {
+    name: String,
+    parent_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSource {
+    /// An IP address, a CIDR block or a host name.
+    address: String,
+    system: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    /// Agency id or name; required for ingest tokens and agency officers.
+    agency: Option<String>,
+    scope: String,
+    role: Option<String>,
+}
+
+/// A token as listed: everything but its secret, which is never stored.
+#[derive(Debug, Serialize)]
+struct TokenInfo {
+    id: String,
+    agency_id: Option<String>,
+    scope: String,
+    role: Option<String>,
+    created_at: Option<DateTime<Utc>>,
+    created_by: String,
+    last_used_at: Option<DateTime<Utc>>,
+    revoked: bool,
+}
+
+/// Whether `address` is an IP address, a CIDR block or a plausible host name.
+fn valid_source_address(address: &str) -> bool {
+    if address.parse::<IpAddr>().is_ok() || address.parse::<ipnet::IpNet>().is_ok() {
+        return true;
+    }
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let name = address.strip_suffix('.').unwrap_or(address);
+    (1..=253).contains(&name.len())
+        && name.split('.').all(label_ok)
+        && !name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// Tokens from both token tables, newest first, limited to the tenant and optionally to
+/// one id. (The state database has no listing call; this is read-only SQL over its
+/// schema.)
+async fn token_rows(db: &Db, tenant: &Tenant, id: Option<&str>) -> ApiResult<Vec<TokenInfo>> {
+    const COLUMNS: &str =
+        "id, agency_id, scope, role, created_at, created_by, last_used_at, revoked";
+    let mut clauses = Vec::new();
+    let mut args = Vec::new();
+    if let Some(agency) = tenant.agency_id() {
+        args.push(agency.to_owned());
+        clauses.push(format!("agency_id = ${}", args.len()));
+    }
+    if let Some(id) = id {
+        args.push(id.to_owned());
+        clauses.push(format!("id = ${}", args.len()));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM ingest_tokens{filter} UNION ALL \
+         SELECT {COLUMNS} FROM api_tokens{filter} ORDER BY created_at DESC, id DESC"
+    );
+    let mut query = sqlx::query(&sql);
+    for arg in &args {
+        query = query.bind(arg.as_str());
+    }
+    let rows = query.fetch_all(db.pool()).await.map_err(ApiError::internal)?;
+    let time = |ms: Option<i64>| ms.and_then(DateTime::from_timestamp_millis);
+    rows.iter()
+        .map(|row| -> Result<TokenInfo, sqlx::Error> {
+            Ok(TokenInfo {
+                id: row.try_get("id")?,
+                agency_id: row.try_get("agency_id")?,
+                scope: row.try_get("scope")?,
+                role: row.try_get("role")?,
+                created_at: time(row.try_get("created_at")?),
+                created_by: row.try_get("created_by")?,
+                last_used_at: time(row.try_get("last_used_at")?),
+                revoked: row.try_get::<i64, _>("revoked")? != 0,
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)
+}
+
+async fn agencies(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Action::Read)?;
+    let mut agencies = state.db.list_agencies().await?;
+    agencies.retain(|a| caller.sees_agency(&a.id));
+    Ok(Json(json!({ "agencies": agencies })))
+}
+
+async fn create_agency(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(new): JsonBody<NewAgency>,
+) -> ApiResult<(StatusCode, Json<Agency>)> {
+    caller.require(Action::ManageAgencies)?;
+    if state.db.agency_by_name(&new.name).await?.is_some() {
+        return Err(ApiError::conflict("an agency with this name exists"));
+    }
+    if let Some(parent) = new.parent_id.as_deref() {
+        if state.db.agency(parent).await?.is_none() {
+            return Err(ApiError::bad_request("unknown parent agency"));
+        }
+    }
+    let agency = state
+        .db
+        .create_agency(&new.name, new.parent_id.as_deref(), caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(agency)))
+}
+
+async fn sources(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Action::Read)?;
+    let agency = visible_agency(&state, &caller, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("agency"))?;
+    let mut sources = state.db.list_source_addresses().await?;
+    sources.retain(|s| s.agency_id == agency.id);
+    Ok(Json(json!({ "sources": sources })))
+}
+
+async fn add_source(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    JsonBody(new): JsonBody<NewSource>,
+) -> ApiResult<(StatusCode, Json<SourceAddress>)> {
+    caller.require(Action::ManageSources)?;
+    let agency = visible_agency(&state, &caller, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("agency"))?;
+    let address = new.address.trim().to_ascii_lowercase();
+    if !valid_source_address(&address) {
+        return Err(ApiError::bad_request(
+            "address must be an IP address, a CIDR block or a host name",
+        ));
+    }
+    let taken = state
+        .db
+        .list_source_addresses()
+        .await?
+        .into_iter()
+        .find(|s| s.address == address);
+    if let Some(existing) = taken {
+        let detail = json!({ "agency_id": existing.agency_id });
+        return Err(ApiError::conflict("this address is already attributed").with_detail(
+            // Only say where when the caller may see that agency.
+            if caller.sees_agency(&existing.agency_id) {
+                detail
+            } else {
+                Value::Null
+            },
+        ));
+    }
+    let system = new.system.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let source = state
+        .db
+        .add_source_address(&address, &agency.id, system, caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(source)))
+}
+
+async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.require(Action::ManageTokens)?;
+    let tokens = token_rows(&state.db, &caller.tenant(), None).await?;
+    Ok(Json(json!({ "tokens": tokens })))
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(new): JsonBody<NewToken>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Action::ManageTokens)?;
+    let scope: Scope = new.scope.parse()?;
+    let role: Option<Role> = new.role.as_deref().map(str::parse).transpose()?;
+    let agency_id = match new.agency.as_deref() {
+        Some(key) => Some(
+            visible_agency(&state, &caller, key)
+                .await?
+                .ok_or_else(|| ApiError::bad_request("unknown agency"))?
+                .id,
+        ),
+        None => None,
+    };
+    let created = state
+        .db
+        .create_token(agency_id.as_deref(), scope, role, caller.actor())
+        .await?;
+    let body = json!({
+        "id": created.id,
+        "token": created.plaintext,
+        "agency_id": created.identity.agency_id,
+        "scope": created.identity.scope,
+        "role": created.identity.role,
+    });
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(Action::ManageTokens)?;
+    let visible = !token_rows(&state.db, &caller.tenant(), Some(&id))
+        .await?
+        .is_empty();
+    if !visible || !state.db.revoke_token(&id, caller.actor()).await? {
+        return Err(ApiError::not_found("token"));
+    }
+    state.auth.clear();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_addresses_are_ips_blocks_or_host_names() {
+        for good in ["10.0.0.5", "10.0.0.0/24", "fe80::1", "web01", "mail.soyte.gov.vn", "WS_01"] {
+            assert!(valid_source_address(good), "{good}");
+        }
+        for bad in ["", "10.0.0.0/40", "-web", "a b", "999.1.1.1", "x..y", "<script>"] {
+            assert!(!valid_source_address(bad), "{bad}");
+        }
+    }
+}
