@@ -3,6 +3,7 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
 
 use super::error::ApiError;
 
@@ -23,7 +24,13 @@ pub struct PathParams<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
-        ApiError::new(r.status(), "invalid request body").with_detail(r.body_text())
+        // axum says 422 for well-formed JSON of the wrong shape; the API says 400 for
+        // every invalid input, and keeps 413 and 415 as they are.
+        let status = match r.status() {
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+            other => other,
+        };
+        ApiError::new(status, "invalid request body").with_detail(r.body_text())
     }
 }
 
