@@ -66,8 +66,8 @@ impl Metrics {
             bus_backlog_bytes: Gauge::default(),
             quarantine_size: Gauge::default(),
             rules_loaded: Gauge::default(),
-            detection_latency: Histogram::new(latency_buckets.into_iter()),
-            store_commit_seconds: Histogram::new(latency_buckets.into_iter()),
+            detection_latency: Histogram::new(latency_buckets),
+            store_commit_seconds: Histogram::new(latency_buckets),
             last_commit_unix: Gauge::default(),
         };
         registry.register("events_in", "Events received, by ingest source", events_in);
