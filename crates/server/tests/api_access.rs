@@ -18,8 +18,15 @@ async fn every_route_refuses_missing_and_invalid_tokens() {
         for token in [None, Some(""), Some("nonsense"), Some(forged)] {
             let body = (*method != "GET" && *method != "DELETE").then(|| json!({}));
             let (status, answer) = f.call(method, token, &path, body).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with {token:?}");
-            assert_eq!(answer["error"], "missing or invalid token", "{method} {path}");
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with {token:?}"
+            );
+            assert_eq!(
+                answer["error"], "missing or invalid token",
+                "{method} {path}"
+            );
         }
     }
     let response = f
@@ -46,8 +53,13 @@ async fn every_token_form_of_the_auth_module_is_accepted() {
     let b64 = |s: String| base64::engine::general_purpose::STANDARD.encode(s);
     let url = format!("{}/api/v1/agencies", f.base);
     let forms = [
-        f.client.get(&url).header("Authorization", format!("ApiKey {token}")),
-        f.client.get(&url).header("Authorization", format!("Basic {}", b64(format!("soc:{token}")))),
+        f.client
+            .get(&url)
+            .header("Authorization", format!("ApiKey {token}")),
+        f.client.get(&url).header(
+            "Authorization",
+            format!("Basic {}", b64(format!("soc:{token}"))),
+        ),
         f.client.get(format!("{url}?token={token}")),
     ];
     for request in forms {
@@ -58,7 +70,12 @@ async fn every_token_form_of_the_auth_module_is_accepted() {
 #[tokio::test]
 async fn ingest_tokens_cannot_read() {
     let f = Fixture::start().await;
-    for path in ["/api/v1/events", "/api/v1/alerts", "/api/v1/rules", "/api/v1/quarantine"] {
+    for path in [
+        "/api/v1/events",
+        "/api/v1/alerts",
+        "/api/v1/rules",
+        "/api/v1/quarantine",
+    ] {
         let (status, body) = f.get(&f.tokens.ingest_a, path).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert!(body["error"].as_str().unwrap().contains("ingest"), "{body}");
@@ -72,33 +89,50 @@ async fn an_agency_officer_sees_only_their_agency() {
     let event_a = f.add_event(&f.a, t, &[("user", json!("lan"))], "login lan");
     let event_b = f.add_event(&f.b, t, &[("user", json!("minh"))], "login minh");
     let alert_a = f
-        .add_alert(&f.a, "auth-bruteforce", AlertLevel::High, "web-a", &event_a, t)
+        .add_alert(
+            &f.a,
+            "auth-bruteforce",
+            AlertLevel::High,
+            "web-a",
+            &event_a,
+            t,
+        )
         .await;
     let alert_b = f
-        .add_alert(&f.b, "auth-bruteforce", AlertLevel::High, "web-b", &event_b, t)
+        .add_alert(
+            &f.b,
+            "auth-bruteforce",
+            AlertLevel::High,
+            "web-b",
+            &event_b,
+            t,
+        )
         .await;
     f.add_quarantine(Some(&f.a), "bad json", b"{oops-a").await;
     f.add_quarantine(Some(&f.b), "bad json", b"{oops-b").await;
-    f.add_quarantine(None, "unattributed syslog", b"<13>x").await;
+    f.add_quarantine(None, "unattributed syslog", b"<13>x")
+        .await;
     let officer = &f.tokens.officer_a;
 
     let (_, alerts) = f.get(officer, "/api/v1/alerts").await;
     assert_eq!(alerts["total"], 1);
     assert_eq!(alerts["alerts"][0]["id"], json!(alert_a));
     // Filtering by the other agency does not widen the view.
-    let (_, alerts) = f.get(officer, &format!("/api/v1/alerts?agency={}", f.b.id)).await;
+    let (_, alerts) = f
+        .get(officer, &format!("/api/v1/alerts?agency={}", f.b.id))
+        .await;
     assert_eq!(alerts["total"], 0);
 
     let (_, events) = f.get(officer, "/api/v1/events").await;
     assert_eq!(events["total"], 1);
     assert_eq!(events["events"][0]["id"], json!(event_a));
-    let (_, events) = f.get(officer, &format!("/api/v1/events?q=agency:{}", f.b.id)).await;
+    let (_, events) = f
+        .get(officer, &format!("/api/v1/events?q=agency:{}", f.b.id))
+        .await;
     assert_eq!(events["total"], 0);
     let (_, counts) = f.get(officer, "/api/v1/events/count?field=user").await;
     assert_eq!(counts["counts"], json!([{ "value": "lan", "count": 1 }]));
-    let (_, hist) = f
-        .get(officer, "/api/v1/events/histogram?interval=1d")
-        .await;
+    let (_, hist) = f.get(officer, "/api/v1/events/histogram?interval=1d").await;
     let total: u64 = hist["buckets"]
         .as_array()
         .unwrap()
@@ -126,20 +160,34 @@ async fn an_agency_officer_sees_only_their_agency() {
         assert!(body["error"].as_str().unwrap().ends_with("not found"));
     }
     let (status, _) = f
-        .patch(officer, &format!("/api/v1/alerts/{alert_b}"), json!({ "status": "closed" }))
+        .patch(
+            officer,
+            &format!("/api/v1/alerts/{alert_b}"),
+            json!({ "status": "closed" }),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, still) = f.get(&f.tokens.analyst, &format!("/api/v1/alerts/{alert_b}")).await;
+    let (_, still) = f
+        .get(&f.tokens.analyst, &format!("/api/v1/alerts/{alert_b}"))
+        .await;
     assert_eq!(still["status"], "new");
 
     // Their own alert they may work, but not assign.
     let (status, own) = f
-        .patch(officer, &format!("/api/v1/alerts/{alert_a}"), json!({ "status": "acknowledged", "comment": "checking" }))
+        .patch(
+            officer,
+            &format!("/api/v1/alerts/{alert_a}"),
+            json!({ "status": "acknowledged", "comment": "checking" }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{own}");
     assert_eq!(own["status"], "acknowledged");
     let (status, _) = f
-        .patch(officer, &format!("/api/v1/alerts/{alert_a}"), json!({ "assignee": "lan" }))
+        .patch(
+            officer,
+            &format!("/api/v1/alerts/{alert_a}"),
+            json!({ "assignee": "lan" }),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
@@ -154,7 +202,12 @@ async fn soc_roles_see_every_agency() {
             .await;
         f.add_quarantine(Some(agency), "bad", b"?").await;
     }
-    for token in [&f.tokens.analyst, &f.tokens.leader, &f.tokens.auditor, &f.tokens.admin] {
+    for token in [
+        &f.tokens.analyst,
+        &f.tokens.leader,
+        &f.tokens.auditor,
+        &f.tokens.admin,
+    ] {
         assert_eq!(f.get(token, "/api/v1/alerts").await.1["total"], 2);
         assert_eq!(f.get(token, "/api/v1/events").await.1["total"], 2);
         assert_eq!(f.get(token, "/api/v1/quarantine").await.1["total"], 2);
@@ -177,16 +230,36 @@ async fn read_only_roles_cannot_write() {
         .add_alert(&f.a, "web-scanner", AlertLevel::Low, "h", &event, t)
         .await;
     let writes = [
-        ("PATCH", format!("/api/v1/alerts/{alert}"), json!({ "status": "closed" })),
-        ("POST", "/api/v1/rules/web-scanner/disable".to_owned(), json!({})),
+        (
+            "PATCH",
+            format!("/api/v1/alerts/{alert}"),
+            json!({ "status": "closed" }),
+        ),
+        (
+            "POST",
+            "/api/v1/rules/web-scanner/disable".to_owned(),
+            json!({}),
+        ),
         (
             "POST",
             "/api/v1/rules/web-scanner/exceptions".to_owned(),
             json!({ "field": "host", "match": "equals", "pattern": "h" }),
         ),
-        ("POST", format!("/api/v1/agencies/{}/sources", f.a.id), json!({ "address": "10.0.0.1" })),
-        ("POST", "/api/v1/agencies".to_owned(), json!({ "name": "Moi" })),
-        ("POST", "/api/v1/tokens".to_owned(), json!({ "scope": "api", "role": "leader" })),
+        (
+            "POST",
+            format!("/api/v1/agencies/{}/sources", f.a.id),
+            json!({ "address": "10.0.0.1" }),
+        ),
+        (
+            "POST",
+            "/api/v1/agencies".to_owned(),
+            json!({ "name": "Moi" }),
+        ),
+        (
+            "POST",
+            "/api/v1/tokens".to_owned(),
+            json!({ "scope": "api", "role": "leader" }),
+        ),
     ];
     for token in [&f.tokens.leader, &f.tokens.auditor] {
         for (method, path, body) in &writes {
@@ -203,7 +276,9 @@ async fn read_only_roles_cannot_write() {
     }
     let (status, _) = f.get(&f.tokens.analyst, "/api/v1/tokens").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "tokens are for admins");
-    let (_, alert) = f.get(&f.tokens.admin, &format!("/api/v1/alerts/{alert}")).await;
+    let (_, alert) = f
+        .get(&f.tokens.admin, &format!("/api/v1/alerts/{alert}"))
+        .await;
     assert_eq!(alert["status"], "new");
 }
 
@@ -222,13 +297,23 @@ async fn metrics_are_open_on_loopback_and_can_require_a_token() {
         .to_str()
         .unwrap()
         .starts_with("text/plain"));
-    assert!(response.text().await.unwrap().contains("vigil_udp_drops_total 1"));
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("vigil_udp_drops_total 1"));
 
     let f = Fixture::start_with(ApiOptions {
         metrics: MetricsAccess::Token,
     })
     .await;
-    assert_eq!(f.call("GET", None, "/metrics", None).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(f.get(&f.tokens.ingest_a, "/metrics").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.call("GET", None, "/metrics", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        f.get(&f.tokens.ingest_a, "/metrics").await.0,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(f.get(&f.tokens.auditor, "/metrics").await.0, StatusCode::OK);
 }

@@ -12,7 +12,11 @@ async fn admins_create_agencies() {
     let f = Fixture::start().await;
     let t = &f.tokens.admin;
     let (status, agency) = f
-        .post(t, "/api/v1/agencies", json!({ "name": "So Tai chinh", "parent_id": f.a.id }))
+        .post(
+            t,
+            "/api/v1/agencies",
+            json!({ "name": "So Tai chinh", "parent_id": f.a.id }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{agency}");
     assert_eq!(agency["name"], "So Tai chinh");
@@ -20,25 +24,41 @@ async fn admins_create_agencies() {
     let (_, list) = f.get(t, "/api/v1/agencies").await;
     assert_eq!(list["agencies"].as_array().unwrap().len(), 3);
 
-    let (status, _) = f.post(t, "/api/v1/agencies", json!({ "name": "So Tai chinh" })).await;
+    let (status, _) = f
+        .post(t, "/api/v1/agencies", json!({ "name": "So Tai chinh" }))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    for bad in [json!({ "name": "  " }), json!({ "name": "X", "parent_id": "nope" }), json!({})] {
+    for bad in [
+        json!({ "name": "  " }),
+        json!({ "name": "X", "parent_id": "nope" }),
+        json!({}),
+    ] {
         let (status, body) = f.post(t, "/api/v1/agencies", bad.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
     let (status, _) = f
-        .post(&f.tokens.analyst, "/api/v1/agencies", json!({ "name": "Y" }))
+        .post(
+            &f.tokens.analyst,
+            "/api/v1/agencies",
+            json!({ "name": "Y" }),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let admin_id = f.db.verify_token(t).await.unwrap().unwrap().token_id;
-    let history = f
-        .db
-        .audit_list(Some(&format!("agency:{}", agency["id"].as_str().unwrap())), 10, 0)
+    let history =
+        f.db.audit_list(
+            Some(&format!("agency:{}", agency["id"].as_str().unwrap())),
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!((history[0].action.as_str(), history[0].actor.as_str()), ("agency.create", admin_id.as_str()));
+    assert_eq!(
+        (history[0].action.as_str(), history[0].actor.as_str()),
+        ("agency.create", admin_id.as_str())
+    );
 }
 
 #[tokio::test]
@@ -66,7 +86,11 @@ async fn source_addresses_attribute_senders_to_agencies() {
     assert_eq!(by_name, list);
 
     let (status, clash) = f
-        .post(t, &format!("/api/v1/agencies/{}/sources", f.b.id), json!({ "address": "10.1.2.3" }))
+        .post(
+            t,
+            &format!("/api/v1/agencies/{}/sources", f.b.id),
+            json!({ "address": "10.1.2.3" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(clash["detail"]["agency_id"], json!(f.a.id));
@@ -87,7 +111,11 @@ async fn tokens_are_created_once_listed_without_secrets_and_revoked_at_once() {
     let f = Fixture::start().await;
     let t = &f.tokens.admin;
     let (status, created) = f
-        .post(t, "/api/v1/tokens", json!({ "agency": f.b.id, "scope": "api", "role": "agency_officer" }))
+        .post(
+            t,
+            "/api/v1/tokens",
+            json!({ "agency": f.b.id, "scope": "api", "role": "agency_officer" }),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let secret = created["token"].as_str().unwrap().to_owned();
@@ -104,13 +132,30 @@ async fn tokens_are_created_once_listed_without_secrets_and_revoked_at_once() {
     assert_eq!(tokens.len(), 8, "seven fixture tokens and the new one");
     assert_eq!(tokens[0]["id"], created["id"], "newest first");
     let text = list.to_string();
-    assert!(!text.contains(&secret[40..]) && !text.contains("hash"), "no secrets listed");
+    assert!(
+        !text.contains(&secret[40..]) && !text.contains("hash"),
+        "no secrets listed"
+    );
     for token in tokens {
-        let mut keys: Vec<&str> = token.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = token
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["agency_id", "created_at", "created_by", "id", "last_used_at", "revoked", "role", "scope"]
+            [
+                "agency_id",
+                "created_at",
+                "created_by",
+                "id",
+                "last_used_at",
+                "revoked",
+                "role",
+                "scope"
+            ]
         );
     }
     let ingest = tokens.iter().find(|t| t["scope"] == "ingest").unwrap();
@@ -135,9 +180,12 @@ async fn tokens_are_created_once_listed_without_secrets_and_revoked_at_once() {
         let (status, body) = f.post(t, "/api/v1/tokens", bad.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
-    let actions: Vec<String> = f
-        .db
-        .audit_list(Some(&format!("token:{}", created["id"].as_str().unwrap())), 10, 0)
+    let actions: Vec<String> =
+        f.db.audit_list(
+            Some(&format!("token:{}", created["id"].as_str().unwrap())),
+            10,
+            0,
+        )
         .await
         .unwrap()
         .into_iter()
@@ -149,7 +197,8 @@ async fn tokens_are_created_once_listed_without_secrets_and_revoked_at_once() {
 #[tokio::test]
 async fn quarantine_shows_raw_bytes_as_text_and_base64() {
     let f = Fixture::start().await;
-    f.add_quarantine(Some(&f.a), "invalid JSON at line 1", b"{\"a\":\xff<script>").await;
+    f.add_quarantine(Some(&f.a), "invalid JSON at line 1", b"{\"a\":\xff<script>")
+        .await;
     f.add_quarantine(None, "unattributed", b"<13>hello").await;
     let t = &f.tokens.analyst;
     let (status, page) = f.get(t, "/api/v1/quarantine?limit=1").await;

@@ -28,12 +28,35 @@ const CONTRACT: [&str; 12] = [
 async fn three_alerts(f: &Fixture) -> [String; 3] {
     let mut ids = Vec::new();
     for (agency, rule, level, host, time) in [
-        (&f.b, "auth-bruteforce", AlertLevel::Medium, "mail-b", "2026-03-01T08:00:00Z"),
-        (&f.a, "web-scanner", AlertLevel::Low, "web-a", "2026-03-02T08:00:00Z"),
-        (&f.a, "proc-powershell", AlertLevel::High, "ws-a", "2026-03-03T08:00:00Z"),
+        (
+            &f.b,
+            "auth-bruteforce",
+            AlertLevel::Medium,
+            "mail-b",
+            "2026-03-01T08:00:00Z",
+        ),
+        (
+            &f.a,
+            "web-scanner",
+            AlertLevel::Low,
+            "web-a",
+            "2026-03-02T08:00:00Z",
+        ),
+        (
+            &f.a,
+            "proc-powershell",
+            AlertLevel::High,
+            "ws-a",
+            "2026-03-03T08:00:00Z",
+        ),
     ] {
         let t = at(time);
-        let event = f.add_event(agency, t, &[("host", json!(host))], &format!("event on {host}"));
+        let event = f.add_event(
+            agency,
+            t,
+            &[("host", json!(host))],
+            &format!("event on {host}"),
+        );
         ids.push(f.add_alert(agency, rule, level, host, &event, t).await);
     }
     [ids[2].clone(), ids[1].clone(), ids[0].clone()]
@@ -54,7 +77,12 @@ async fn the_list_has_the_promised_shape() {
     let [high, ..] = three_alerts(&f).await;
     let (status, list) = f.get(&f.tokens.analyst, "/api/v1/alerts").await;
     assert_eq!(status, StatusCode::OK);
-    let mut top: Vec<&str> = list.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut top: Vec<&str> = list
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     top.sort_unstable();
     assert_eq!(top, ["alerts", "total"]);
     assert_eq!(list["total"], 3);
@@ -85,8 +113,14 @@ async fn filters_and_paging() {
     let get = |query: String| async move { f.get(t, &format!("/api/v1/alerts?{query}")).await.1 };
 
     assert_eq!(ids(&get("level=high".into()).await), [high.as_str()]);
-    assert_eq!(ids(&get(format!("agency={}", f.b.id)).await), [medium.as_str()]);
-    assert_eq!(ids(&get("agency=So%20Y%20te".into()).await), [high.as_str(), low.as_str()]);
+    assert_eq!(
+        ids(&get(format!("agency={}", f.b.id)).await),
+        [medium.as_str()]
+    );
+    assert_eq!(
+        ids(&get("agency=So%20Y%20te".into()).await),
+        [high.as_str(), low.as_str()]
+    );
     assert_eq!(
         ids(&get("since=2026-03-02T00:00:00Z".into()).await),
         [high.as_str(), low.as_str()]
@@ -95,12 +129,21 @@ async fn filters_and_paging() {
     assert_eq!(ids(&page), [low.as_str()]);
     assert_eq!(page["total"], 3, "total counts every match, not the page");
 
-    f.patch(t, &format!("/api/v1/alerts/{low}"), json!({ "status": "closed" }))
-        .await;
+    f.patch(
+        t,
+        &format!("/api/v1/alerts/{low}"),
+        json!({ "status": "closed" }),
+    )
+    .await;
     assert_eq!(ids(&get("status=closed".into()).await), [low.as_str()]);
     assert_eq!(get("status=new".into()).await["total"], 2);
 
-    for bad in ["level=severe", "status=done", "since=yesterday", "limit=many"] {
+    for bad in [
+        "level=severe",
+        "status=done",
+        "since=yesterday",
+        "limit=many",
+    ] {
         let (status, body) = f.get(t, &format!("/api/v1/alerts?{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert!(body["error"].is_string());
@@ -121,7 +164,8 @@ async fn the_detail_has_comments_and_sample_events() {
     assert_eq!(events[0]["raw"], "event on ws-a");
     assert_eq!(events[0]["id"], detail["sample_event_ids"][0]);
 
-    f.patch(t, &path, json!({ "comment": "looking into it" })).await;
+    f.patch(t, &path, json!({ "comment": "looking into it" }))
+        .await;
     let (_, detail) = f.get(t, &path).await;
     assert_eq!(detail["comments"][0]["body"], "looking into it");
     let analyst_id = f.db.verify_token(t).await.unwrap().unwrap().token_id;
@@ -138,7 +182,11 @@ async fn the_workflow_moves_forward_and_refuses_impossible_moves() {
     let t = &f.tokens.analyst;
     let path = format!("/api/v1/alerts/{high}");
 
-    for (status, assignee) in [("acknowledged", json!("lan")), ("in_progress", json!("lan")), ("closed", json!(null))] {
+    for (status, assignee) in [
+        ("acknowledged", json!("lan")),
+        ("in_progress", json!("lan")),
+        ("closed", json!(null)),
+    ] {
         let (code, alert) = f
             .patch(t, &path, json!({ "status": status, "assignee": assignee }))
             .await;
@@ -148,12 +196,22 @@ async fn the_workflow_moves_forward_and_refuses_impossible_moves() {
     }
     let (code, refused) = f.patch(t, &path, json!({ "status": "new" })).await;
     assert_eq!(code, StatusCode::CONFLICT);
-    assert_eq!(refused["error"], "alert status cannot change from closed to new");
+    assert_eq!(
+        refused["error"],
+        "alert status cannot change from closed to new"
+    );
     assert_eq!(refused["detail"], json!({ "from": "closed", "to": "new" }));
     let (code, reopened) = f.patch(t, &path, json!({ "status": "in_progress" })).await;
-    assert_eq!((code, reopened["status"].as_str()), (StatusCode::OK, Some("in_progress")));
+    assert_eq!(
+        (code, reopened["status"].as_str()),
+        (StatusCode::OK, Some("in_progress"))
+    );
 
-    for bad in [json!({}), json!({ "status": "done" }), json!({ "priority": 1 })] {
+    for bad in [
+        json!({}),
+        json!({ "status": "done" }),
+        json!({ "priority": 1 }),
+    ] {
         let (code, body) = f.patch(t, &path, bad.clone()).await;
         assert_eq!(code, StatusCode::BAD_REQUEST, "{bad}: {body}");
     }
@@ -171,12 +229,14 @@ async fn the_workflow_moves_forward_and_refuses_impossible_moves() {
 
     // Every accepted change is in the audit log under the caller's token id.
     let actor = f.db.verify_token(t).await.unwrap().unwrap().token_id;
-    let history = f
-        .db
-        .audit_list(Some(&format!("alert:{high}")), 100, 0)
-        .await
-        .unwrap();
-    let updates: Vec<_> = history.iter().filter(|r| r.action == "alert.update").collect();
+    let history =
+        f.db.audit_list(Some(&format!("alert:{high}")), 100, 0)
+            .await
+            .unwrap();
+    let updates: Vec<_> = history
+        .iter()
+        .filter(|r| r.action == "alert.update")
+        .collect();
     assert_eq!(updates.len(), 4);
     assert!(updates.iter().all(|r| r.actor == actor));
 }

@@ -10,11 +10,36 @@ use serde_json::{json, Value};
 /// Six events of agency A over two days; answers their ids, oldest first.
 fn six_events(f: &Fixture) -> Vec<String> {
     let rows = [
-        ("2026-03-01T10:00:00Z", "web01", 4625, "Failed password for root"),
-        ("2026-03-01T10:03:00Z", "web01", 4625, "Failed password for admin"),
-        ("2026-03-01T10:07:00Z", "web02", 4624, "Accepted password for lan"),
-        ("2026-03-01T11:30:00Z", "ws-01", 4688, "powershell -enc AAAA"),
-        ("2026-03-02T09:00:00Z", "web01", 4625, "Failed password for test"),
+        (
+            "2026-03-01T10:00:00Z",
+            "web01",
+            4625,
+            "Failed password for root",
+        ),
+        (
+            "2026-03-01T10:03:00Z",
+            "web01",
+            4625,
+            "Failed password for admin",
+        ),
+        (
+            "2026-03-01T10:07:00Z",
+            "web02",
+            4624,
+            "Accepted password for lan",
+        ),
+        (
+            "2026-03-01T11:30:00Z",
+            "ws-01",
+            4688,
+            "powershell -enc AAAA",
+        ),
+        (
+            "2026-03-02T09:00:00Z",
+            "web01",
+            4625,
+            "Failed password for test",
+        ),
         ("2026-03-02T09:01:00Z", "web02", 4688, "cmd.exe /c whoami"),
     ];
     rows.iter()
@@ -22,7 +47,11 @@ fn six_events(f: &Fixture) -> Vec<String> {
             f.add_event(
                 &f.a,
                 at(time),
-                &[("host", json!(host)), ("EventID", json!(id)), ("message", json!(raw))],
+                &[
+                    ("host", json!(host)),
+                    ("EventID", json!(id)),
+                    ("message", json!(raw)),
+                ],
                 raw,
             )
         })
@@ -53,13 +82,19 @@ async fn search_with_query_time_range_and_paging() {
     let (_, failed) = f.get(t, "/api/v1/events?q=EventID:4625").await;
     assert_eq!(failed["total"], 3);
     let (_, web01) = f
-        .get(t, "/api/v1/events?q=EventID:4625%20AND%20host:web01&from=2026-03-02T00:00:00Z")
+        .get(
+            t,
+            "/api/v1/events?q=EventID:4625%20AND%20host:web01&from=2026-03-02T00:00:00Z",
+        )
         .await;
     assert_eq!(event_ids(&web01), [ids[4].as_str()]);
     let (_, phrase) = f.get(t, "/api/v1/events?q=%22accepted%20password%22").await;
     assert_eq!(event_ids(&phrase), [ids[2].as_str()]);
     let (_, range) = f
-        .get(t, "/api/v1/events?from=2026-03-01T10:00:00Z&to=2026-03-01T10:07:00Z")
+        .get(
+            t,
+            "/api/v1/events?from=2026-03-01T10:00:00Z&to=2026-03-01T10:07:00Z",
+        )
         .await;
     assert_eq!(range["total"], 2, "to is exclusive");
 
@@ -151,7 +186,9 @@ async fn counts_by_field_and_histograms() {
             { "time": "2026-03-01T11:00:00Z", "count": 1 },
         ])
     );
-    let (_, daily) = f.get(t, "/api/v1/events/histogram?interval=1d&q=host:web*").await;
+    let (_, daily) = f
+        .get(t, "/api/v1/events/histogram?interval=1d&q=host:web*")
+        .await;
     assert_eq!(
         daily["buckets"],
         json!([

@@ -173,17 +173,13 @@ mod tests {
 
     #[test]
     fn officers_are_limited_to_their_agency_and_ingest_tokens_are_refused() {
-        let officer = Caller::from_identity(identity(
-            Scope::Api,
-            Some(Role::AgencyOfficer),
-            Some("a"),
-        ))
-        .unwrap();
+        let officer =
+            Caller::from_identity(identity(Scope::Api, Some(Role::AgencyOfficer), Some("a")))
+                .unwrap();
         assert_eq!(officer.tenant(), Tenant::Agency("a".into()));
         assert!(officer.sees_agency("a") && !officer.sees_agency("b"));
         let analyst =
-            Caller::from_identity(identity(Scope::Api, Some(Role::SocAnalyst), Some("a")))
-                .unwrap();
+            Caller::from_identity(identity(Scope::Api, Some(Role::SocAnalyst), Some("a"))).unwrap();
         assert!(analyst.sees_agency("b"));
         let admin = Caller::from_identity(identity(Scope::Admin, None, None)).unwrap();
         assert_eq!(admin.role(), Role::Admin);

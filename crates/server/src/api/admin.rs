@@ -134,7 +134,10 @@ async fn token_rows(db: &Db, tenant: &Tenant, id: Option<&str>) -> ApiResult<Vec
     for arg in &args {
         query = query.bind(arg.as_str());
     }
-    let rows = query.fetch_all(db.pool()).await.map_err(ApiError::internal)?;
+    let rows = query
+        .fetch_all(db.pool())
+        .await
+        .map_err(ApiError::internal)?;
     let time = |ms: Option<i64>| ms.and_then(DateTime::from_timestamp_millis);
     rows.iter()
         .map(|row| -> Result<TokenInfo, sqlx::Error> {
@@ -219,16 +222,22 @@ async fn add_source(
         .find(|s| s.address == address);
     if let Some(existing) = taken {
         let detail = json!({ "agency_id": existing.agency_id });
-        return Err(ApiError::conflict("this address is already attributed").with_detail(
-            // Only say where when the caller may see that agency.
-            if caller.sees_agency(&existing.agency_id) {
-                detail
-            } else {
-                Value::Null
-            },
-        ));
+        return Err(
+            ApiError::conflict("this address is already attributed").with_detail(
+                // Only say where when the caller may see that agency.
+                if caller.sees_agency(&existing.agency_id) {
+                    detail
+                } else {
+                    Value::Null
+                },
+            ),
+        );
     }
-    let system = new.system.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let system = new
+        .system
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let source = state
         .db
         .add_source_address(&address, &agency.id, system, caller.actor())
@@ -295,10 +304,25 @@ mod tests {
 
     #[test]
     fn source_addresses_are_ips_blocks_or_host_names() {
-        for good in ["10.0.0.5", "10.0.0.0/24", "fe80::1", "web01", "mail.soyte.gov.vn", "WS_01"] {
+        for good in [
+            "10.0.0.5",
+            "10.0.0.0/24",
+            "fe80::1",
+            "web01",
+            "mail.soyte.gov.vn",
+            "WS_01",
+        ] {
             assert!(valid_source_address(good), "{good}");
         }
-        for bad in ["", "10.0.0.0/40", "-web", "a b", "999.1.1.1", "x..y", "<script>"] {
+        for bad in [
+            "",
+            "10.0.0.0/40",
+            "-web",
+            "a b",
+            "999.1.1.1",
+            "x..y",
+            "<script>",
+        ] {
             assert!(!valid_source_address(bad), "{bad}");
         }
     }

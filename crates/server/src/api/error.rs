@@ -133,12 +133,17 @@ mod tests {
         let e: ApiError = db::Error::Invalid("bad".into()).into();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         let e: ApiError = db::Error::NotFound("agency x".into()).into();
-        assert_eq!((e.status, e.error.as_str()), (StatusCode::NOT_FOUND, "agency x not found"));
+        assert_eq!(
+            (e.status, e.error.as_str()),
+            (StatusCode::NOT_FOUND, "agency x not found")
+        );
     }
 
     #[test]
     fn query_errors_carry_their_position() {
-        let parse = "EventID:(".parse::<vigil_store::events::Query>().unwrap_err();
+        let parse = "EventID:("
+            .parse::<vigil_store::events::Query>()
+            .unwrap_err();
         let e: ApiError = StoreError::from(parse.clone()).into();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         assert_eq!(e.detail.unwrap()["position"], json!(parse.position));

@@ -289,9 +289,8 @@ async fn add_exception(
     caller.require(Action::TuneRules)?;
     rule_view(&state, &id).await?;
     let match_kind: MatchKind = body.match_kind.parse()?;
-    validate_pattern(match_kind, &body.pattern).map_err(|reason| {
-        ApiError::bad_request("invalid exception pattern").with_detail(reason)
-    })?;
+    validate_pattern(match_kind, &body.pattern)
+        .map_err(|reason| ApiError::bad_request("invalid exception pattern").with_detail(reason))?;
     let agency_id = match body.agency.as_deref() {
         Some(key) => Some(
             visible_agency(&state, &caller, key)
@@ -324,10 +323,11 @@ async fn delete_exception(
         .await?
         .iter()
         .any(|e| e.id == exception_id);
-    if !known || !state
-        .db
-        .delete_rule_exception(&exception_id, caller.actor())
-        .await?
+    if !known
+        || !state
+            .db
+            .delete_rule_exception(&exception_id, caller.actor())
+            .await?
     {
         return Err(ApiError::not_found("rule exception"));
     }

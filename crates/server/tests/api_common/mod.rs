@@ -21,9 +21,7 @@ use vigil_pipeline::rules::{RuleCatalog, RuleInfo};
 use vigil_server::api::{self, ApiOptions};
 use vigil_server::auth::TokenCache;
 use vigil_server::state::{AppState, Limits};
-use vigil_store::db::{
-    Agency, AlertLevel, Db, Detection, NewQuarantine, Role, Scope,
-};
+use vigil_store::db::{Agency, AlertLevel, Db, Detection, NewQuarantine, Role, Scope};
 use vigil_store::events::{EventStore, StoredEvent, TantivyEventStore};
 
 /// Every route the API serves, as (method, path template). The OpenAPI test checks this
@@ -55,8 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Routes that need no token.
-pub const PUBLIC_ROUTES: &[(&str, &str)] =
-    &[("GET", "/api/v1/openapi.json"), ("GET", "/metrics")];
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/api/v1/openapi.json"), ("GET", "/metrics")];
 
 /// A route template with each `{param}` replaced by `value`.
 pub fn concrete(template: &str, value: &str) -> String {
@@ -144,7 +141,10 @@ impl Fixture {
         });
 
         let a = db.create_agency("So Y te", None, "test").await.unwrap();
-        let b = db.create_agency("UBND xa Binh An", None, "test").await.unwrap();
+        let b = db
+            .create_agency("UBND xa Binh An", None, "test")
+            .await
+            .unwrap();
         let token = |agency: Option<&str>, scope, role| {
             let db = db.clone();
             let agency = agency.map(str::to_owned);
