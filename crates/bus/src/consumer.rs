@@ -48,6 +48,14 @@ struct Cursor {
     offset: u64,
 }
 
+/// What one step of [`Cursor::read`] found.
+enum Step {
+    /// The current segment ended; reading goes on in this one.
+    Segment(SegmentFile),
+    /// The payload of the record at the cursor.
+    Record(Vec<u8>),
+}
+
 struct Message {
     seq: u64,
     payload: Vec<u8>,
@@ -118,16 +126,25 @@ impl LogConsumer {
 impl Cursor {
     /// Reads records from here up to the stream offset `end` (at most about
     /// [`READ_AHEAD_BYTES`]), moving on to the next segment file where one ends.
+    ///
+    /// Damage stops the read: the records before it are returned, and the next read, which
+    /// starts at the damage, reports it.
     fn read(mut self, dir: &Path, end: u64) -> Result<(Cursor, Vec<Message>), BusError> {
         let mut messages = Vec::new();
         let mut bytes = 0;
         while self.offset < end && bytes < READ_AHEAD_BYTES {
-            match self
+            let outcome = self
                 .segment
-                .read_record(self.offset, self.seq, end - self.offset)?
-            {
-                ReadOutcome::EndOfSegment => self.segment = self.next_segment(dir)?,
-                ReadOutcome::Record(payload) => {
+                .read_record(self.offset, self.seq, end - self.offset)
+                .and_then(|outcome| match outcome {
+                    ReadOutcome::EndOfSegment => self.next_segment(dir).map(Step::Segment),
+                    ReadOutcome::Record(payload) => Ok(Step::Record(payload)),
+                });
+            match outcome {
+                Err(error) if messages.is_empty() => return Err(error),
+                Err(_) => break,
+                Ok(Step::Segment(next)) => self.segment = next,
+                Ok(Step::Record(payload)) => {
                     let len = record_len(payload.len());
                     self.offset += len;
                     bytes += len;
