@@ -2,8 +2,13 @@
 //!
 //! - [`api`]: the REST API under `/api/v1`, its OpenAPI description and `/metrics`.
 //! - [`auth`]: who a request is, from the credentials each client kind sends.
+//! - [`ingest`]: the HTTP ingest endpoints (JSON Lines, Elasticsearch-compatible, Splunk
+//!   HEC-compatible).
 //! - [`state`]: what every handler shares.
+//! - [`syslog`]: the syslog listeners (UDP, TCP, TLS).
 
 pub mod api;
 pub mod auth;
+pub mod ingest;
 pub mod state;
+pub mod syslog;
