@@ -85,6 +85,7 @@ impl Caller {
         &self.identity
     }
 
+    /// The role the caller acts in.
     pub fn role(&self) -> Role {
         self.role
     }

@@ -82,13 +82,13 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 
 impl AlertChange {
     fn into_update(self) -> ApiResult<AlertUpdate> {
-        if self.status.is_none() && self.assignee.is_none() && self.comment.is_none() {
+        let comment = self.comment.filter(|c| !c.trim().is_empty());
+        if self.status.is_none() && self.assignee.is_none() && comment.is_none() {
             return Err(ApiError::bad_request(
                 "nothing to change: give status, assignee or comment",
             ));
         }
-        if self
-            .comment
+        if comment
             .as_ref()
             .is_some_and(|c| c.chars().count() > MAX_COMMENT)
         {
@@ -106,7 +106,7 @@ impl AlertChange {
                 a.map(|name| name.trim().to_owned())
                     .filter(|name| !name.is_empty())
             }),
-            comment: self.comment,
+            comment,
         })
     }
 }
@@ -195,6 +195,10 @@ mod tests {
     #[test]
     fn empty_and_unknown_changes_are_refused() {
         assert_eq!(change("{}").unwrap_err().status.as_u16(), 400);
+        assert_eq!(
+            change(r#"{"comment":"  "}"#).unwrap_err().status.as_u16(),
+            400
+        );
         assert_eq!(
             change(r#"{"status":"done"}"#).unwrap_err().status.as_u16(),
             400

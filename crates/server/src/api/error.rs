@@ -15,8 +15,11 @@ use vigil_store::events::StoreError;
 /// An error answer: a status, a short message and optional structured detail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// The HTTP status of the answer.
     pub status: StatusCode,
+    /// What went wrong, in one line (`error` in the body).
     pub error: String,
+    /// Structured detail (`detail` in the body; `null` when absent).
     pub detail: Option<Value>,
 }
 
