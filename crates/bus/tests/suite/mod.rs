@@ -90,6 +90,22 @@ async fn next(consumer: &mut Box<dyn Consumer>) -> (u64, Vec<u8>) {
         .unwrap()
 }
 
+/// Expects the messages `seqs`, where seq `s` was published as `payloads[s - 1]`.
+async fn expect_seqs(
+    consumer: &mut Box<dyn Consumer>,
+    payloads: &[Vec<u8>],
+    seqs: std::ops::RangeInclusive<u64>,
+) {
+    for seq in seqs {
+        let expected = &payloads[seq as usize - 1];
+        assert_eq!(
+            next(consumer).await,
+            (seq, expected.clone()),
+            "message {seq}"
+        );
+    }
+}
+
 async fn assert_idle(consumer: &mut Box<dyn Consumer>) {
     let got = consumer
         .next_timeout(Duration::from_millis(50))
@@ -156,13 +172,9 @@ pub async fn consumers_are_independent(backend: &dyn Backend) {
         publish_all(bus.as_ref(), &payloads).await;
         let mut fast = bus.consumer("fast").await.unwrap();
         let mut slow = bus.consumer("slow").await.unwrap();
-        for n in 0..20 {
-            assert_eq!(next(&mut fast).await.1, payloads[n]);
-        }
+        expect_seqs(&mut fast, &payloads, 1..=20).await;
         fast.ack(20).await.unwrap();
-        for n in 0..5 {
-            assert_eq!(next(&mut slow).await.1, payloads[n]);
-        }
+        expect_seqs(&mut slow, &payloads, 1..=5).await;
         slow.ack(5).await.unwrap();
         assert_idle(&mut fast).await;
     }
@@ -191,12 +203,7 @@ pub async fn acks_persist_across_reopen(backend: &dyn Backend) {
     }
     let bus = backend.open(Limits::default()).await;
     let mut consumer = bus.consumer("detect").await.unwrap();
-    for n in 6..10 {
-        assert_eq!(
-            next(&mut consumer).await,
-            (n as u64 + 1, payloads[n].clone())
-        );
-    }
+    expect_seqs(&mut consumer, &payloads, 7..=10).await;
     consumer.ack(10).await.unwrap();
     let seq = bus.publish(payload("ack", 10)).await.unwrap();
     assert_eq!(seq, 11, "sequence numbers go on after a reopen");
@@ -223,12 +230,7 @@ pub async fn unacknowledged_messages_are_redelivered_after_reopen(backend: &dyn 
     }
     let bus = backend.open(Limits::default()).await;
     let mut consumer = bus.consumer("detect").await.unwrap();
-    for n in 4..10 {
-        assert_eq!(
-            next(&mut consumer).await,
-            (n as u64 + 1, payloads[n].clone())
-        );
-    }
+    expect_seqs(&mut consumer, &payloads, 5..=10).await;
     assert_idle(&mut consumer).await;
 }
 
