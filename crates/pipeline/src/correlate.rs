@@ -15,7 +15,11 @@ use vigil_sigma::correlation::{CorrelationEngine, CorrelationHit};
 use vigil_store::db::Detection;
 
 /// Quiet time after which an agency's event time is carried forward.
-const QUIET: Duration = Duration::from_secs(5);
+const QUIET: Duration = Duration::from_secs(1);
+/// How far out of time order a match may arrive and still count exactly. It is also how
+/// long correlation hits wait, so it is kept short: live senders deliver in order within
+/// seconds, and each agency has its own engine.
+const LATENESS_MS: i64 = 3_000;
 /// Contributing events remembered for naming a hit's host and sample event.
 const SAMPLES_KEPT: usize = 200_000;
 
@@ -102,7 +106,10 @@ impl Correlator {
         agency: &str,
     ) -> Option<&'a mut AgencyStream> {
         if !streams.contains_key(agency) {
-            let engine = rules.detector.correlation_engine()?;
+            let engine = rules
+                .detector
+                .correlation_engine()?
+                .with_lateness(LATENESS_MS);
             streams.insert(
                 agency.to_owned(),
                 AgencyStream {

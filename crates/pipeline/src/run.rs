@@ -31,6 +31,8 @@ const RULE_POLL: Duration = Duration::from_secs(2);
 const SOURCES_REFRESH: Duration = Duration::from_secs(30);
 /// Longest a quiet processing stage waits before periodic work.
 const IDLE_TICK: Duration = Duration::from_millis(200);
+/// Pause between attempts at a batch whose processing failed.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
 /// Quarantined input is kept up to this many bytes per entry.
 pub const QUARANTINE_MAX_BYTES: usize = 64 * 1024;
 
@@ -50,7 +52,8 @@ pub struct Pipeline {
     pub catalog: Arc<RuleCatalog>,
     pub metrics: Arc<Metrics>,
     shutdown: watch::Sender<bool>,
-    processing: JoinHandle<()>,
+    /// Processing, the rules watcher and housekeeping.
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Pipeline {
@@ -104,33 +107,48 @@ impl Pipeline {
             config.process,
         );
         let processing = tokio::spawn(process_loop(processor, consumer, bus.clone(), shutdown_rx));
-        tokio::spawn(watch_rules(
-            files,
-            db.clone(),
-            shared,
-            catalog.clone(),
-            metrics.clone(),
-            unregistered,
+        let watcher = tokio::spawn(until_shutdown(
+            shutdown.subscribe(),
+            watch_rules(
+                files,
+                db.clone(),
+                shared,
+                catalog.clone(),
+                metrics.clone(),
+                unregistered,
+            ),
         ));
-        tokio::spawn(housekeeping(
-            db,
-            store,
-            metrics.clone(),
-            config.retention_days,
+        let keeper = tokio::spawn(until_shutdown(
+            shutdown.subscribe(),
+            housekeeping(db, store, metrics.clone(), config.retention_days),
         ));
         Ok(Pipeline {
             intake,
             catalog,
             metrics,
             shutdown,
-            processing,
+            tasks: vec![processing, watcher, keeper],
         })
     }
 
-    /// Stops taking batches from the bus, commits what was processed, and returns.
+    /// Stops taking batches from the bus, commits what was processed, and returns once
+    /// every stage has let go of the stores.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        let _ = self.processing.await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Runs `task` until the pipeline shuts down (dropping what it holds).
+async fn until_shutdown(
+    mut shutdown: watch::Receiver<bool>,
+    task: impl std::future::Future<Output = ()>,
+) {
+    tokio::select! {
+        _ = task => {}
+        _ = shutdown.wait_for(|stop| *stop) => {}
     }
 }
 
@@ -218,13 +236,9 @@ async fn process_loop(
         };
         match next {
             Ok(Some((seq, payload))) => {
-                match postcard::from_bytes::<IngestBatch>(&payload) {
-                    Ok(batch) => {
-                        if let Err(e) = processor.process(batch).await {
-                            tracing::error!("batch {seq} failed: {e:#}");
-                        }
-                    }
-                    Err(e) => tracing::error!("batch {seq} is unreadable and skipped: {e}"),
+                if !process_until_done(&mut processor, seq, &payload, &shutdown).await {
+                    // Shutting down mid-retry: the batch stays unacknowledged for next time.
+                    break;
                 }
                 unacked = Some(seq);
             }
@@ -248,6 +262,33 @@ async fn process_loop(
         }
     }
     commit_and_ack(&mut processor, &mut *consumer, &mut unacked).await;
+}
+
+/// Processes one batch, retrying while the state database or event store fails (the bus
+/// keeps everything behind it meanwhile). Returns `false` when shut down before success.
+async fn process_until_done(
+    processor: &mut Processor,
+    seq: u64,
+    payload: &[u8],
+    shutdown: &watch::Receiver<bool>,
+) -> bool {
+    loop {
+        let batch = match postcard::from_bytes::<IngestBatch>(payload) {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::error!("batch {seq} is unreadable and skipped: {e}");
+                return true;
+            }
+        };
+        match processor.process(batch).await {
+            Ok(()) => return true,
+            Err(e) => tracing::error!("batch {seq} failed, retrying: {e:#}"),
+        }
+        if *shutdown.borrow() {
+            return false;
+        }
+        tokio::time::sleep(RETRY_PAUSE).await;
+    }
 }
 
 async fn commit_and_ack(
