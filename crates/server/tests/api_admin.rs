@@ -6,6 +6,7 @@ mod api_common;
 use api_common::Fixture;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 #[tokio::test]
 async fn admins_create_agencies() {
@@ -73,6 +74,12 @@ async fn source_addresses_attribute_senders_to_agencies() {
         assert_eq!(status, StatusCode::CREATED, "{source}");
         assert_eq!(source["agency_id"], json!(f.a.id));
     }
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), f.rules.reload_requested())
+            .await
+            .is_ok(),
+        "the pipeline is asked to re-read the register"
+    );
     let (_, list) = f.get(t, &path).await;
     let addresses: Vec<&str> = list["sources"]
         .as_array()

@@ -3,9 +3,10 @@
 //!
 //! Agency officers see only their own agency (and its sources); creating agencies and
 //! managing tokens is for admins; source addresses for admins and SOC analysts. The state
-//! database audits each change with the caller's token id. Token secrets are never shown
-//! again after creation; revoking a token also empties the verification cache, so it
-//! stops working at once.
+//! database audits each change with the caller's token id. A new source address also asks
+//! the pipeline to reload, so its senders are attributed at once. Token secrets are never
+//! shown again after creation; revoking a token also empties the verification cache, so
+//! it stops working at once.
 
 use std::net::IpAddr;
 
@@ -242,6 +243,8 @@ async fn add_source(
         .db
         .add_source_address(&address, &agency.id, system, caller.actor())
         .await?;
+    // The pipeline re-reads the source register on a reload.
+    state.rules.request_reload();
     Ok((StatusCode::CREATED, Json(source)))
 }
 
