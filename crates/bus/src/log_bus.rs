@@ -118,6 +118,9 @@ pub struct ConsumerLag {
 /// consumer has acknowledged past them; with no consumer registered nothing is deleted, so
 /// data published before detection first starts is not lost.
 ///
+/// Opening consumers and acknowledging run file work on Tokio's blocking pool, so use the
+/// bus inside a Tokio runtime.
+///
 /// Only one `LogBus` may have a directory open at a time (an exclusive lock on `LOCK`).
 /// Dropping it finishes pending writes, stops the writer thread and releases the lock.
 /// The implementation uses positional reads and directory fsync, so it targets Unix.
@@ -159,28 +162,7 @@ impl LogBus {
         let checkpoints = checkpoint::load_all(&consumers_dir)?;
         let oldest = segments[0];
         let active_start = segments[segments.len() - 1];
-        for (name, cp) in &checkpoints {
-            let inside = oldest.base_offset <= cp.acked_offset
-                && cp.acked_offset <= head.end_offset
-                && oldest.first_seq <= cp.acked_seq + 1
-                && cp.acked_seq < head.next_seq;
-            if !inside {
-                return Err(BusError::corrupt(
-                    consumers_dir.join(format!("{name}.ack")),
-                    8,
-                    format!(
-                        "consumer {name:?} acknowledged seq {} (stream offset {}), outside the \
-                         stored log (seqs {}..{}, offsets {}..{})",
-                        cp.acked_seq,
-                        cp.acked_offset,
-                        oldest.first_seq,
-                        head.next_seq,
-                        oldest.base_offset,
-                        head.end_offset
-                    ),
-                ));
-            }
-        }
+        check_checkpoints(&consumers_dir, &checkpoints, oldest, head)?;
 
         let (head_tx, head_rx) = watch::channel(head);
         let shared = Arc::new(Shared {
@@ -238,8 +220,11 @@ impl LogBus {
             .map(|(name, entry)| ConsumerLag {
                 name: name.clone(),
                 acked_seq: entry.checkpoint.acked_seq,
-                unacked_messages: head.next_seq - 1 - entry.checkpoint.acked_seq,
-                unacked_bytes: head.end_offset - entry.checkpoint.acked_offset,
+                // An ack racing with this read may be ahead of `head`.
+                unacked_messages: (head.next_seq - 1).saturating_sub(entry.checkpoint.acked_seq),
+                unacked_bytes: head
+                    .end_offset
+                    .saturating_sub(entry.checkpoint.acked_offset),
             })
             .collect()
     }
@@ -375,6 +360,38 @@ fn recover_segments(
         end_offset: start.base_offset + (scan.valid_len - SEGMENT_HEADER_LEN),
     };
     Ok((starts, active, head, torn_tail))
+}
+
+/// Checks that every consumer's checkpoint points into the stored log.
+fn check_checkpoints(
+    consumers_dir: &Path,
+    checkpoints: &BTreeMap<String, Checkpoint>,
+    oldest: SegmentStart,
+    head: Head,
+) -> Result<(), BusError> {
+    for (name, cp) in checkpoints {
+        let inside = oldest.base_offset <= cp.acked_offset
+            && cp.acked_offset <= head.end_offset
+            && oldest.first_seq <= cp.acked_seq + 1
+            && cp.acked_seq < head.next_seq;
+        if !inside {
+            return Err(BusError::corrupt(
+                consumers_dir.join(format!("{name}.ack")),
+                8,
+                format!(
+                    "consumer {name:?} acknowledged seq {} (stream offset {}), outside the \
+                     stored log (seqs {}..{}, offsets {}..{})",
+                    cp.acked_seq,
+                    cp.acked_offset,
+                    oldest.first_seq,
+                    head.next_seq,
+                    oldest.base_offset,
+                    head.end_offset
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that a segment starts at the stream offset where the previous one ends.
@@ -528,6 +545,8 @@ impl Shared {
                     open: false,
                 };
                 state.consumers.insert(name.to_owned(), entry);
+                // The newcomer has acknowledged nothing: the floor may move back.
+                self.reclaim(&mut state)?;
                 checkpoint
             }
         };

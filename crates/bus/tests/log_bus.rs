@@ -140,8 +140,10 @@ async fn segments_rotate_and_are_deleted_once_every_consumer_is_past_them() {
     // The active segment is never deleted, even when everything in it is acknowledged.
     slow.ack(18).await.unwrap();
     assert_eq!(segment_files(dir.path()), all[4..]);
-    // A new consumer starts at the oldest message still stored.
+    assert_eq!(bus.backlog_bytes(), 0);
+    // A new consumer starts at the oldest message still stored, and is behind by all of it.
     let mut late = bus.consumer("late").await.unwrap();
+    assert_eq!(bus.backlog_bytes(), 2 * RECORD);
     expect_numbered(&mut late, 17..=18).await;
 }
 
@@ -364,6 +366,28 @@ async fn a_missing_segment_fails_open() {
         LogBus::open(dir.path(), small_segments()),
         Err(BusError::Corrupt { .. })
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_past_the_stored_log_fails_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let bus = LogBus::open(dir.path(), LogBusConfig::default()).unwrap();
+        let mut consumer = bus.consumer("detect").await.unwrap();
+        publish_numbered(&bus, 1..=5).await;
+        expect_numbered(&mut consumer, 1..=5).await;
+        consumer.ack(5).await.unwrap();
+    }
+    // The segments are lost; the consumer's checkpoint still says it acknowledged seq 5.
+    fs::remove_file(segment_path(dir.path(), 1)).unwrap();
+    match LogBus::open(dir.path(), LogBusConfig::default()) {
+        Err(BusError::Corrupt { path, reason, .. }) => {
+            assert_eq!(path, dir.path().join("consumers").join("detect.ack"));
+            assert!(reason.contains("acknowledged seq 5"), "{reason}");
+        }
+        Err(other) => panic!("expected Corrupt, got {other}"),
+        Ok(_) => panic!("opened a bus whose consumer is past its end"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
