@@ -1,5 +1,6 @@
 //! Vigil's network face, on axum and tokio.
 //!
+//! - [`app()`]: every route together, as `vigil serve` mounts them.
 //! - [`api`]: the REST API under `/api/v1`, its OpenAPI description and `/metrics`.
 //! - [`auth`]: who a request is, from the credentials each client kind sends.
 //! - [`ingest`]: the HTTP ingest endpoints (JSON Lines, Elasticsearch-compatible, Splunk
@@ -8,7 +9,10 @@
 //! - [`syslog`]: the syslog listeners (UDP, TCP, TLS).
 
 pub mod api;
+mod app;
 pub mod auth;
 pub mod ingest;
 pub mod state;
 pub mod syslog;
+
+pub use app::app;

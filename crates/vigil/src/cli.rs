@@ -21,8 +21,142 @@ pub enum Command {
     Rules(RulesCommand),
     /// Measure parsing and detection speed.
     Bench(BenchArgs),
-    /// Generate a realistic day of logs with attacks and hunt through it.
+    /// Start Vigil on a temporary data directory and replay a generated day of a
+    /// province's logs with attacks in it, so you see alerts within seconds.
     Demo(DemoArgs),
+    /// Create a data directory with a commented `vigil.toml`.
+    Init(InitArgs),
+    /// Run the always-on pipeline: ingest, detect, alert, store, API.
+    Serve(Box<ServeArgs>),
+    /// Manage agencies.
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+    /// Register source addresses (IP, CIDR or host name) of an agency's systems.
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Manage API and ingest tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Send log files (EVTX, JSON, plain logs) into a running `vigil serve`.
+    Import(ImportArgs),
+}
+
+/// The data directory a command works on.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    #[arg(long, env = "VIGIL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[arg(long, env = "VIGIL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    #[arg(long, env = "VIGIL_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Configuration file (default: `<data-dir>/vigil.toml` when present).
+    #[arg(long, env = "VIGIL_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// HTTP address (console, API, HTTP ingest). Default 127.0.0.1:8080.
+    #[arg(long, env = "VIGIL_LISTEN")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Syslog UDP and TCP address. Default 127.0.0.1:5514.
+    #[arg(long, env = "VIGIL_SYSLOG")]
+    pub syslog: Option<std::net::SocketAddr>,
+    /// Syslog over TLS address (needs --tls-cert and --tls-key).
+    #[arg(long, env = "VIGIL_SYSLOG_TLS")]
+    pub syslog_tls: Option<std::net::SocketAddr>,
+    /// PEM certificate chain for syslog over TLS.
+    #[arg(long, env = "VIGIL_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for syslog over TLS.
+    #[arg(long, env = "VIGIL_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Extra Sigma rule files or directories (repeatable).
+    #[arg(long, num_args = 1.., env = "VIGIL_RULES", value_delimiter = ',')]
+    pub rules: Vec<PathBuf>,
+    /// Do not load Vigil's built-in rule pack.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+    /// Days of events kept (0 keeps everything). Default 90.
+    #[arg(long, env = "VIGIL_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgencyCommand {
+    /// Create an agency; prints its id.
+    Add {
+        name: String,
+        /// Parent agency (name or id).
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List agencies (id and name).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SourceCommand {
+    /// Attribute events from an address to an agency (and system).
+    Add {
+        /// An IP address, a CIDR block (10.1.0.0/16) or a host name.
+        address: String,
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        system: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token and print it (only it) on standard output.
+    Create(TokenArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// The agency the token belongs to (name or id).
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// ingest, api or admin.
+    #[arg(long, default_value = "ingest")]
+    pub scope: String,
+    /// Role of an api token: admin, soc_analyst, leader, agency_officer, auditor.
+    #[arg(long)]
+    pub role: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Files or directories (EVTX, JSON, JSON Lines, plain logs).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The agency the evidence belongs to (name or id).
+    #[arg(long)]
+    pub agency: String,
+    /// The running Vigil.
+    #[arg(long, env = "VIGIL_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Ingest token; by default one is made for the agency in --data-dir.
+    #[arg(long, env = "VIGIL_TOKEN")]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,9 +267,21 @@ pub struct BenchArgs {
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Where to write the generated day (default: a temporary directory).
+    /// Only generate the day into --out-dir and hunt it offline (no server).
+    #[arg(long)]
+    pub offline: bool,
+    /// Where --offline writes the generated day (default: a temporary directory).
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
+    /// Data directory of the demo server (default: a fresh temporary directory).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// HTTP address of the demo server (another free port is used if it is taken).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Stop once the day is replayed and the alerts are printed, instead of serving on.
+    #[arg(long)]
+    pub exit_after_replay: bool,
     /// Seed for the generator (the same seed gives the same day).
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,

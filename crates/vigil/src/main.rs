@@ -1,19 +1,37 @@
-//! The `vigil` command: hunt, rules, bench, demo.
+//! The `vigil` command: serve, demo, import, hunt, rules, bench, and data-directory
+//! administration (init, agency, source, token).
 
+mod admin;
 mod bench;
 mod cli;
+mod config;
 mod demo;
 mod hunt;
+mod import;
 mod inputs;
 mod output;
 mod rules_cmd;
+mod serve;
 
 use clap::Parser;
-use cli::{Cli, Command, RulesCommand};
+use cli::{Cli, Command, RulesCommand, TokenCommand};
+use std::future::Future;
 use std::process::ExitCode;
+
+/// Runs an async command on a fresh multi-threaded runtime.
+fn block_on<T>(future: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Runtime::new()?.block_on(future)
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let outcome = match &cli.command {
         Command::Hunt(args) => hunt::run(args),
         Command::Rules(RulesCommand::Check { dirs, format }) => {
@@ -22,6 +40,14 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::Test(args)) => rules_cmd::test(args).map(|ok| u8::from(!ok)),
         Command::Bench(args) => bench::run(args).map(|()| 0),
         Command::Demo(args) => demo::run(args),
+        Command::Init(args) => block_on(admin::init(args)).map(|()| 0),
+        Command::Serve(args) => block_on(serve::run(args)).map(|()| 0),
+        Command::Agency(command) => block_on(admin::agency(command)).map(|()| 0),
+        Command::Source(command) => block_on(admin::source(command)).map(|()| 0),
+        Command::Token(TokenCommand::Create(args)) => {
+            block_on(admin::token_create(args)).map(|()| 0)
+        }
+        Command::Import(args) => block_on(import::run(args)),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

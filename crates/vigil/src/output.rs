@@ -25,7 +25,8 @@ pub fn csv_cell(text: &str) -> String {
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 
-fn clip(text: &str, width: usize) -> String {
+/// Terminal-safe text padded or cut (with an ellipsis) to `width` characters.
+pub fn clip(text: &str, width: usize) -> String {
     let safe = terminal_safe(text);
     if safe.chars().count() <= width {
         format!("{safe:<width$}")

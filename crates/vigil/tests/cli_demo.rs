@@ -128,7 +128,9 @@ fn story_ids() -> BTreeSet<&'static str> {
 #[test]
 fn demo_writes_the_generated_day_and_hunts_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let run: Run = run(vigil().arg("demo").arg("--out-dir").arg(dir.path()));
+    let run: Run = run(vigil()
+        .args(["demo", "--offline", "--out-dir"])
+        .arg(dir.path()));
     run.expect_code(0);
     let written = std::fs::read(dir.path().join("demo-day.jsonl")).expect("demo-day.jsonl");
     assert!(
