@@ -78,7 +78,8 @@ where
 }
 
 /// Reads frames from one connection until it closes, fails, or the listener stops, and
-/// hands them over batch by batch.
+/// hands them over batch by batch; at the end, an unterminated last line counts as a
+/// message.
 pub(super) async fn read_stream<S: AsyncRead + Unpin>(
     mut stream: S,
     peer: IpAddr,
@@ -105,16 +106,17 @@ pub(super) async fn read_stream<S: AsyncRead + Unpin>(
             () = stopped(&mut stop) => break,
         };
         match read {
-            Ok(0) => {
-                if let Some(frame) = framer.finish(&buf) {
-                    let _ = batch.push_line(frame.bytes, frame.truncated, &mut decoder, None);
-                }
-                break;
-            }
+            Ok(0) => break,
             Ok(_) => {
                 let decoded = framer.decode(&buf);
                 for frame in &decoded.frames {
                     let _ = batch.push_line(frame.bytes, frame.truncated, &mut decoder, None);
+                    if batch.len() >= BATCH_MESSAGES {
+                        deadline = None;
+                        if !hand_over(&mut batch, &mut decoder, &state, peer).await {
+                            return;
+                        }
+                    }
                 }
                 let consumed = decoded.consumed;
                 buf.drain(..consumed);
@@ -124,14 +126,13 @@ pub(super) async fn read_stream<S: AsyncRead + Unpin>(
                 break;
             }
         }
-        if batch.len() >= BATCH_MESSAGES {
-            deadline = None;
-            if !hand_over(&mut batch, &mut decoder, &state, peer).await {
-                return;
-            }
-        } else if deadline.is_none() && !batch.is_empty() {
+        if deadline.is_none() && !batch.is_empty() {
             deadline = Some(Instant::now() + BATCH_DELAY);
         }
+    }
+    // What is left (an unterminated last line) is a message too.
+    if let Some(frame) = framer.finish(&buf) {
+        let _ = batch.push_line(frame.bytes, frame.truncated, &mut decoder, None);
     }
     hand_over(&mut batch, &mut decoder, &state, peer).await;
 }
