@@ -42,7 +42,13 @@ async fn concatenated_events_with_and_without_newlines() {
         "\n",
         r#"{"event":"plain words from a device"}"#,
     );
-    let (status, answer) = curl(&h, "/services/collector/event", &[auth.clone()], body).await;
+    let (status, answer) = curl(
+        &h,
+        "/services/collector/event",
+        std::slice::from_ref(&auth),
+        body,
+    )
+    .await;
     assert_eq!(
         (status, answer),
         (200, json!({"text": "Success", "code": 0}))
@@ -69,7 +75,7 @@ async fn concatenated_events_with_and_without_newlines() {
 
     // The other spellings of the event endpoint.
     for path in ["/services/collector", "/services/collector/event/1.0"] {
-        let (status, _) = curl(&h, path, &[auth.clone()], r#"{"event":"x"}"#).await;
+        let (status, _) = curl(&h, path, std::slice::from_ref(&auth), r#"{"event":"x"}"#).await;
         assert_eq!(status, 200, "{path}");
     }
     assert_eq!(h.metrics.events_in_total(Source::Hec), 5);
