@@ -153,12 +153,7 @@ async fn run_bulk(
     body: Bytes,
 ) -> Result<Response, Refused<Elastic>> {
     let started = Instant::now();
-    let mut batch = BatchBuilder::new(
-        Source::Bulk,
-        Some(sender.agency_id),
-        sender.peer,
-        &state.limits,
-    );
+    let mut batch = sender.batch(Source::Bulk, &state.limits);
     let (batch, items) = super::off_runtime(move || {
         let items = read_bulk(&body, path_index, &mut batch);
         (batch, items)
@@ -371,12 +366,7 @@ async fn store_one(
     id: Option<String>,
     body: Bytes,
 ) -> Result<Response, Refused<Elastic>> {
-    let mut batch = BatchBuilder::new(
-        Source::Bulk,
-        Some(sender.agency_id),
-        sender.peer,
-        &state.limits,
-    );
+    let mut batch = sender.batch(Source::Bulk, &state.limits);
     let (batch, item) = super::off_runtime(move || {
         let operation = Operation {
             action,

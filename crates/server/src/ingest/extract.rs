@@ -13,9 +13,10 @@
 //!
 //! [`Limits::max_body_bytes`]: crate::state::Limits::max_body_bytes
 
+use super::batch::BatchBuilder;
 use super::respond::{Dialect, Refusal, Refused};
 use crate::auth::presented_token;
-use crate::state::AppState;
+use crate::state::{AppState, Limits};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH};
@@ -25,6 +26,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::io::Read;
 use std::marker::PhantomData;
 use std::net::{IpAddr, SocketAddr};
+use vigil_pipeline::intake::Source;
 use vigil_store::db::TokenIdentity;
 
 /// The verified identity behind the request's token, and where the request came from.
@@ -82,6 +84,13 @@ impl<D: Dialect> FromRequestParts<AppState> for Sender<D> {
             peer: caller.peer,
             dialect: PhantomData,
         })
+    }
+}
+
+impl<D> Sender<D> {
+    /// An empty batch from this sender, as its agency.
+    pub(crate) fn batch(self, source: Source, limits: &Limits) -> BatchBuilder {
+        BatchBuilder::new(source, Some(self.agency_id), self.peer, limits)
     }
 }
 

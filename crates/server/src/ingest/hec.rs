@@ -151,12 +151,7 @@ async fn event(
     Query(meta): Query<Meta>,
     Body(body, ..): Body<Hec>,
 ) -> Result<Response, Refused<Hec>> {
-    let mut batch = BatchBuilder::new(
-        Source::Hec,
-        Some(sender.agency_id),
-        sender.peer,
-        &state.limits,
-    );
+    let mut batch = sender.batch(Source::Hec, &state.limits);
     let (batch, outcome) = super::off_runtime(move || {
         let outcome = read_envelopes(&body, &meta, &mut batch);
         (batch, outcome)
@@ -276,12 +271,7 @@ async fn raw(
     Query(meta): Query<Meta>,
     Body(body, ..): Body<Hec>,
 ) -> Result<Response, Refused<Hec>> {
-    let mut batch = BatchBuilder::new(
-        Source::Hec,
-        Some(sender.agency_id),
-        sender.peer,
-        &state.limits,
-    );
+    let mut batch = sender.batch(Source::Hec, &state.limits);
     let (batch, lines) = super::off_runtime(move || {
         let mut decoder = LineDecoder::default();
         let mut lines = 0;

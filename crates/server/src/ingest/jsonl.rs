@@ -59,12 +59,7 @@ pub(crate) async fn ingest(
     sender: Sender<Vigil>,
     Body(body, ..): Body<Vigil>,
 ) -> Result<Json<Summary>, Refused<Vigil>> {
-    let batch = BatchBuilder::new(
-        Source::Http,
-        Some(sender.agency_id),
-        sender.peer,
-        &state.limits,
-    );
+    let batch = sender.batch(Source::Http, &state.limits);
     let (batch, errors) = super::off_runtime(move || read_body(&body, batch)).await?;
     let submitted = batch.submit(&state.intake, Wait::No).await?;
     Ok(Json(Summary {

@@ -244,3 +244,40 @@ pub(crate) fn hec_reply(
     }
     (status, Json(body)).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render<D: Dialect>(refusal: Refusal) -> (u16, Option<String>) {
+        let response = D::render(refusal);
+        let retry = response
+            .headers()
+            .get(RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        (response.status().as_u16(), retry)
+    }
+
+    #[test]
+    fn busy_and_failed_pipelines_say_when_to_retry_in_every_dialect() {
+        let busy = || Refusal::Busy {
+            retry_after: Duration::from_millis(1500),
+        };
+        let failed = || Refusal::from(SubmitError::Failed("disk full".into()));
+        let two = Some("2".to_owned());
+        let one = Some("1".to_owned());
+        assert_eq!(render::<Vigil>(busy()), (429, two.clone()));
+        assert_eq!(render::<Elastic>(busy()), (429, two.clone()));
+        assert_eq!(render::<Hec>(busy()), (503, two));
+        assert_eq!(render::<Vigil>(failed()), (503, one.clone()));
+        assert_eq!(render::<Elastic>(failed()), (503, one.clone()));
+        assert_eq!(render::<Hec>(failed()), (503, one));
+        assert_eq!(render::<Hec>(Refusal::MissingToken), (401, None));
+        assert_eq!(render::<Hec>(Refusal::InvalidToken), (403, None));
+        assert_eq!(render::<Elastic>(Refusal::NoAgency), (403, None));
+        assert_eq!(
+            render::<Vigil>(Refusal::TooLarge { limit: 10 }),
+            (413, None)
+        );
+    }
+}

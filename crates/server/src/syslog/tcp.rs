@@ -50,16 +50,8 @@ where
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         let opening = open(stream);
-                        let state = state.clone();
-                        let stop = stop.clone();
-                        connections.spawn(async move {
-                            match opening.await {
-                                Ok(stream) => {
-                                    read_stream(stream, peer.ip().to_canonical(), source, state, stop).await;
-                                }
-                                Err(err) => tracing::debug!(%peer, "syslog connection not opened: {err}"),
-                            }
-                        });
+                        let (state, stop) = (state.clone(), stop.clone());
+                        connections.spawn(serve_connection(opening, peer, source, state, stop));
                     }
                     Err(err) => {
                         // Out of file descriptors and the like: wait instead of spinning.
@@ -77,10 +69,24 @@ where
     Ok(Listener::new(local_addr, stop_tx, task))
 }
 
+/// Opens one connection and reads it.
+async fn serve_connection<S: AsyncRead + Unpin>(
+    opening: impl Future<Output = io::Result<S>>,
+    peer: SocketAddr,
+    source: Source,
+    state: AppState,
+    stop: watch::Receiver<bool>,
+) {
+    match opening.await {
+        Ok(stream) => read_stream(stream, peer.ip().to_canonical(), source, state, stop).await,
+        Err(err) => tracing::debug!(%peer, "syslog connection not opened: {err}"),
+    }
+}
+
 /// Reads frames from one connection until it closes, fails, or the listener stops, and
 /// hands them over batch by batch; at the end, an unterminated last line counts as a
 /// message.
-pub(super) async fn read_stream<S: AsyncRead + Unpin>(
+async fn read_stream<S: AsyncRead + Unpin>(
     mut stream: S,
     peer: IpAddr,
     source: Source,

@@ -65,7 +65,7 @@ async fn receive(socket: UdpSocket, state: AppState, mut stop: watch::Receiver<b
             received = socket.recv_from(&mut datagram) => match received {
                 Ok((len, from)) => {
                     pending.take(&datagram[..len], from.ip().to_canonical(), &state);
-                    if pending.messages >= BATCH_MESSAGES || pending.batches.len() >= BATCH_MESSAGES {
+                    if pending.is_full() {
                         pending.hand_over(&state);
                     }
                 }
@@ -80,6 +80,11 @@ async fn receive(socket: UdpSocket, state: AppState, mut stop: watch::Receiver<b
 }
 
 impl Pending {
+    /// Enough messages (or senders) to hand over now.
+    fn is_full(&self) -> bool {
+        self.messages >= BATCH_MESSAGES || self.batches.len() >= BATCH_MESSAGES
+    }
+
     fn take(&mut self, message: &[u8], peer: IpAddr, state: &AppState) {
         let batch = self.batches.entry(peer).or_insert_with(|| {
             BatchBuilder::new(Source::SyslogUdp, None, Some(peer), &state.limits)
