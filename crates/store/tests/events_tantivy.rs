@@ -104,3 +104,28 @@ fn committed_events_survive_kill_9() {
         .total;
     assert_eq!(total, 3000);
 }
+
+#[test]
+fn retention_drops_old_days_only_once_they_are_no_longer_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = events_suite::filled(&open, dir.path());
+    drop(store);
+    let store = TantivyEventStore::open(dir.path()).unwrap();
+    let cutoff = chrono::Utc::now().date_naive() - chrono::TimeDelta::days(1);
+    let old: Vec<_> = store.days().into_iter().filter(|d| *d < cutoff).collect();
+    // Written just now: kept even when their dates are old.
+    assert_eq!(store.retain_days(2).unwrap(), vec![]);
+    // Last written a month ago: dropped once older than the period.
+    let month_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86_400);
+    for day in store.days() {
+        let meta = dir.path().join(day.to_string()).join("meta.json");
+        std::fs::File::options()
+            .write(true)
+            .open(meta)
+            .unwrap()
+            .set_modified(month_ago)
+            .unwrap();
+    }
+    assert_eq!(store.retain_days(2).unwrap(), old);
+    assert!(store.days().iter().all(|d| *d >= cutoff));
+}

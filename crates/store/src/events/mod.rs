@@ -247,7 +247,9 @@ pub trait EventStore: Send + Sync {
     /// Deletes every day before `cutoff` (UTC). Returns the days deleted.
     fn drop_days_before(&self, cutoff: NaiveDate) -> Result<Vec<NaiveDate>>;
 
-    /// Keeps today and the `days - 1` days before it (UTC); deletes older days.
+    /// Keeps today and the `days - 1` days before it (UTC); deletes older days. A store
+    /// may also keep an older day that was written to within the period (evidence
+    /// imported today with old dates), as the embedded store does.
     fn retain_days(&self, days: u32) -> Result<Vec<NaiveDate>> {
         let today = Utc::now().date_naive();
         let keep = TimeDelta::days(i64::from(days.max(1)) - 1);

@@ -457,15 +457,52 @@ impl EventStore for TantivyEventStore {
     }
 
     fn drop_days_before(&self, cutoff: NaiveDate) -> Result<Vec<NaiveDate>> {
+        let old: Vec<NaiveDate> = self
+            .days
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .range(..cutoff)
+            .map(|(d, _)| *d)
+            .collect();
+        self.drop_days(&old)
+    }
+
+    /// Keeps today and the `days - 1` days before it, and also any older day written to
+    /// within the retention period: evidence imported today with last year's dates stays
+    /// for the retention period after its import, not deleted at once.
+    fn retain_days(&self, days: u32) -> Result<Vec<NaiveDate>> {
+        let keep = TimeDelta::days(i64::from(days.max(1)) - 1);
+        let cutoff = Utc::now().date_naive() - keep;
+        let written_before = std::time::SystemTime::now()
+            - std::time::Duration::from_secs(u64::from(days.max(1)) * 86_400);
+        let old: Vec<NaiveDate> = self
+            .days
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .range(..cutoff)
+            .map(|(d, _)| *d)
+            .filter(|d| {
+                std::fs::metadata(self.day_path(*d).join("meta.json"))
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|modified| modified < written_before)
+            })
+            .collect();
+        self.drop_days(&old)
+    }
+}
+
+impl TantivyEventStore {
+    /// Deletes the given days (their writers first).
+    fn drop_days(&self, dropped: &[NaiveDate]) -> Result<Vec<NaiveDate>> {
         let mut writers = lock(&self.writers);
-        writers.open.retain(|w| w.day.date >= cutoff);
-        let dropped: Vec<NaiveDate> = {
+        writers.open.retain(|w| !dropped.contains(&w.day.date));
+        {
             let mut days = self.days.write().unwrap_or_else(|p| p.into_inner());
-            let keep = days.split_off(&cutoff);
-            let old = std::mem::replace(&mut *days, keep);
-            old.into_keys().collect()
-        };
-        for date in &dropped {
+            for date in dropped {
+                days.remove(date);
+            }
+        }
+        for date in dropped {
             let path = self.day_path(*date);
             match std::fs::remove_dir_all(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -474,7 +511,7 @@ impl EventStore for TantivyEventStore {
                 _ => {}
             }
         }
-        Ok(dropped)
+        Ok(dropped.to_vec())
     }
 }
 
