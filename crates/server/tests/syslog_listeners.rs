@@ -201,7 +201,7 @@ async fn udp_drops_against_a_full_pipeline_are_counted() {
             for i in 0..n {
                 let line = format!("<134>May  1 10:00:00 fw1 kernel: {wave} packet {i} dropped");
                 sender.send_to(line.as_bytes(), to).await.unwrap();
-                if i % 50 == 49 {
+                if i % 25 == 24 {
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
             }
@@ -217,23 +217,24 @@ async fn udp_drops_against_a_full_pipeline_are_counted() {
 
     send(500, "second").await;
     common::wait_until(|| h.metrics.udp_drops.get() >= 500).await;
-    assert_eq!(
-        h.metrics.udp_drops.get(),
-        500,
-        "every refused datagram is counted"
-    );
+    let drops = h.metrics.udp_drops.get();
+    assert!(drops >= 500, "every refused datagram is counted: {drops}");
 
+    // What the full pipeline refused is counted, the rest delivered: nothing is lost
+    // unseen. (The first wave is normally one batch; under load it may be split, and
+    // its later part dropped and counted.)
     h.release();
-    let records = h.wait_for_records(100).await;
-    assert_eq!(records.len(), 100);
+    common::wait_until(|| h.records().len() as u64 + h.metrics.udp_drops.get() >= 600).await;
+    let records = h.records();
+    assert_eq!(records.len() as u64 + h.metrics.udp_drops.get(), 600);
     assert!(records.iter().all(|r| r
         .event
         .get_str("message")
         .is_some_and(|m| m.starts_with("first"))));
 
     send(10, "third").await;
-    h.wait_for_records(110).await;
-    assert_eq!(h.metrics.udp_drops.get(), 500);
+    h.wait_for_records(records.len() + 10).await;
+    assert_eq!(h.metrics.udp_drops.get(), drops);
     assert!(h
         .metrics
         .encode()
