@@ -3,7 +3,7 @@
 //!
 //! Each message is parsed as RFC 5424 or BSD syslog and its MSG decoded the way
 //! `vigil hunt` decodes text logs (sshd, sudo, su..., web access and error lines, EVE
-//! JSON; see [`crate::ingest::line`]). A message that is not syslog at all is kept as an
+//! JSON; see `ingest::line`). A message that is not syslog at all is kept as an
 //! event whose `message` is the whole line: devices send all sorts, and a lost line is
 //! worse than an unparsed one. Only what is not text (NULs, control bytes, mostly invalid
 //! UTF-8: a TLS handshake on the plain port, a port scan) goes to the quarantine, with
