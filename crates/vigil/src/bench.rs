@@ -28,7 +28,7 @@ impl RecordSink for CountOnly {
 }
 
 /// Peak resident memory of this process since the last reset, in MiB (Linux).
-fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -36,7 +36,7 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Resets the peak-memory mark so the next phase is measured on its own (Linux).
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 

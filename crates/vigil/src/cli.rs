@@ -19,8 +19,9 @@ pub enum Command {
     /// Check and test rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
-    /// Measure parsing and detection speed.
-    Bench(BenchArgs),
+    /// Measure parsing and detection speed (`bench <FILES>`), or the live pipeline
+    /// (`bench ingest`).
+    Bench(BenchCommand),
     /// Start Vigil on a temporary data directory and replay a generated day of a
     /// province's logs with attacks in it, so you see alerts within seconds.
     Demo(DemoArgs),
@@ -246,6 +247,47 @@ pub struct HuntArgs {
     /// No progress bar or summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BenchCommand {
+    #[command(subcommand)]
+    pub ingest: Option<BenchSubcommand>,
+    #[command(flatten)]
+    pub hunt: BenchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchSubcommand {
+    /// Drive syslog TCP and Elasticsearch `_bulk` at full speed into an in-process
+    /// `vigil serve` and report sustained events/s, receipt-to-alert latency and memory,
+    /// against a baseline run without rules.
+    Ingest(BenchIngestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchIngestArgs {
+    /// Rule files or directories, e.g. SigmaHQ's rule sets (built-in rules are added).
+    #[arg(long, num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Events per run (half over syslog TCP, half over `_bulk`).
+    #[arg(long, default_value_t = 400_000)]
+    pub events: usize,
+    /// Concurrent syslog TCP connections.
+    #[arg(long, default_value_t = 4)]
+    pub syslog_connections: usize,
+    /// Concurrent `_bulk` clients.
+    #[arg(long, default_value_t = 4)]
+    pub bulk_clients: usize,
+    /// Documents per `_bulk` request.
+    #[arg(long, default_value_t = 1000)]
+    pub bulk_size: usize,
+    /// Skip the baseline run without rules.
+    #[arg(long)]
+    pub no_baseline: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod bench_ingest;
 mod cli;
 mod config;
 mod demo;
@@ -14,7 +15,7 @@ mod rules_cmd;
 mod serve;
 
 use clap::Parser;
-use cli::{Cli, Command, RulesCommand, TokenCommand};
+use cli::{BenchCommand, BenchSubcommand, Cli, Command, RulesCommand, TokenCommand};
 use std::future::Future;
 use std::process::ExitCode;
 
@@ -38,7 +39,11 @@ fn main() -> ExitCode {
             rules_cmd::check(dirs, *format).map(|ok| u8::from(!ok))
         }
         Command::Rules(RulesCommand::Test(args)) => rules_cmd::test(args).map(|ok| u8::from(!ok)),
-        Command::Bench(args) => bench::run(args).map(|()| 0),
+        Command::Bench(BenchCommand {
+            ingest: Some(BenchSubcommand::Ingest(args)),
+            ..
+        }) => block_on(bench_ingest::run(args)).map(|()| 0),
+        Command::Bench(BenchCommand { hunt, .. }) => bench::run(hunt).map(|()| 0),
         Command::Demo(args) => demo::run(args),
         Command::Init(args) => block_on(admin::init(args)).map(|()| 0),
         Command::Serve(args) => block_on(serve::run(args)).map(|()| 0),

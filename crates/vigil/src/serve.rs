@@ -84,6 +84,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Rules loaded and enabled.
+    pub fn rules_loaded(&self) -> usize {
+        self.pipeline.catalog.enabled_count()
+    }
+
     /// Stops the HTTP server, then the pipeline (which commits what it processed).
     pub async fn stop(self) {
         let _ = self.stop_http.send(());

@@ -14,9 +14,9 @@ use super::extract::{Body, Sender};
 use super::json;
 use super::respond::{Refused, Vigil};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use vigil_pipeline::intake::Source;
 
@@ -53,13 +53,25 @@ impl LineError {
     }
 }
 
+/// Query parameters of `POST /api/v1/ingest`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct IngestParams {
+    /// `import` marks evidence sent by `vigil import`; anything else is live HTTP ingest.
+    source: Option<String>,
+}
+
 /// The handler of `POST /api/v1/ingest`.
 pub(crate) async fn ingest(
     State(state): State<AppState>,
+    Query(params): Query<IngestParams>,
     sender: Sender<Vigil>,
     Body(body, ..): Body<Vigil>,
 ) -> Result<Json<Summary>, Refused<Vigil>> {
-    let batch = sender.batch(Source::Http, &state.limits);
+    let source = match params.source.as_deref() {
+        Some("import") => Source::Import,
+        _ => Source::Http,
+    };
+    let batch = sender.batch(source, &state.limits);
     let (batch, errors) = super::off_runtime(move || read_body(&body, batch)).await?;
     let submitted = batch.submit(&state.intake, Wait::No).await?;
     Ok(Json(Summary {
