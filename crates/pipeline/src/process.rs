@@ -142,6 +142,25 @@ pub struct Processor {
     last_commit: Instant,
     /// The snapshot the correlator's windows were built with.
     correlating_with: Option<Arc<RuleSnapshot>>,
+    /// The event-store append of the previous batch, running or to be retried.
+    appending: Option<PendingAppend>,
+}
+
+/// An append to the event store that runs while the next batch is detected.
+struct PendingAppend {
+    events: Arc<Vec<StoredEvent>>,
+    /// `None` once it has failed: the next attempt starts a new task.
+    task: Option<tokio::task::JoinHandle<vigil_store::events::Result<()>>>,
+}
+
+impl PendingAppend {
+    fn start(store: &Arc<dyn EventStore>, events: Arc<Vec<StoredEvent>>) -> PendingAppend {
+        let (store, batch) = (store.clone(), events.clone());
+        PendingAppend {
+            events,
+            task: Some(tokio::task::spawn_blocking(move || store.append(&batch))),
+        }
+    }
 }
 
 impl Processor {
@@ -164,6 +183,7 @@ impl Processor {
             uncommitted: 0,
             last_commit: Instant::now(),
             correlating_with: None,
+            appending: None,
         }
     }
 
@@ -195,8 +215,10 @@ impl Processor {
         let detections = self.detections(&rules, &detected);
         self.raise(&detections, received_at).await?;
         let count = detected.events.len();
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.append(&detected.events)).await??;
+        // The append runs while the next batch is detected; it is awaited before the next
+        // append and before a commit.
+        self.finish_append().await?;
+        self.appending = Some(PendingAppend::start(&self.store, Arc::new(detected.events)));
         self.uncommitted += count;
         Ok(())
     }
@@ -280,7 +302,29 @@ impl Processor {
     }
 
     /// Commits the event store; afterwards every processed batch is durable there.
+    /// Waits for the append in flight, if any. A failed append stays pending and is
+    /// tried again by the next call, so no batch is acknowledged without its events.
+    async fn finish_append(&mut self) -> anyhow::Result<()> {
+        let Some(pending) = &mut self.appending else {
+            return Ok(());
+        };
+        let task = match pending.task.take() {
+            Some(task) => task,
+            None => PendingAppend::start(&self.store, pending.events.clone())
+                .task
+                .expect("a started append has a task"),
+        };
+        match task.await? {
+            Ok(()) => {
+                self.appending = None;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn commit(&mut self) -> anyhow::Result<()> {
+        self.finish_append().await?;
         let started = Instant::now();
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.commit()).await??;
