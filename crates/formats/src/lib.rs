@@ -11,7 +11,8 @@
 //!   Winlogbeat / NXLog Windows events get the EVTX names ([`ecs_windows`]), Suricata EVE
 //!   records ECS and generic aliases ([`suricata`]).
 //! - [`read_text_path`] reads text logs line by line in the format [`detect_format`] finds:
-//!   syslog ([`syslog`], auth programs decoded by [`auth`]), web access and error logs,
+//!   syslog ([`syslog`], auth programs decoded by [`auth`], Sysmon for Linux events by
+//!   [`sysmon_linux`] with the EVTX reader's field names), web access and error logs,
 //!   IIS W3C ([`web`]). [`syslog::FrameDecoder`] cuts TCP syslog streams into messages.
 //! - [`LogsourceMap`] says which Sigma logsources (product / category / service) an event
 //!   belongs to and which field aliases make it look as Sigma rules expect. Its mapping is
@@ -45,6 +46,7 @@ pub mod logsource;
 pub mod mapping;
 pub mod suricata;
 pub mod syslog;
+pub mod sysmon_linux;
 pub mod text;
 pub mod timestamp;
 pub mod web;

@@ -4,7 +4,7 @@
 
 use crate::issue::{Counting, Location, ReadIssue, ReadStats, RecordMeta, RecordSink};
 use crate::web::IisParser;
-use crate::{auth, read_json_path, syslog, web};
+use crate::{auth, read_json_path, syslog, sysmon_linux, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -38,7 +38,8 @@ impl Default for ParseOptions {
 /// The line formats Vigil reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LineFormat {
-    /// RFC 5424 or BSD syslog (auth.log, messages, secure), auth programs decoded.
+    /// RFC 5424 or BSD syslog (auth.log, messages, secure), auth programs and Sysmon for
+    /// Linux events decoded.
     Syslog,
     /// Apache / nginx / Tomcat access log, common or combined.
     WebAccess,
@@ -128,6 +129,8 @@ impl LineParser {
             LineFormat::Syslog => syslog::parse(line, &self.options)
                 .map(|mut event| {
                     auth::decode(&mut event);
+                    // Sysmon XML that does not read leaves a plain syslog message.
+                    let _ = sysmon_linux::decode(&mut event);
                     Some(event)
                 })
                 .map_err(|e| e.to_string()),
