@@ -1,7 +1,8 @@
 //! One suite for the state database, run on SQLite (temp dir) and on PostgreSQL (a fresh
-//! schema per test in `postgres://postgres@127.0.0.1:5432/test`, or `VIGIL_TEST_PG`).
+//! schema per test in `postgres://postgres@127.0.0.1:5432/test`, or `VIGIL_TEST_PG`);
+//! see [`backends`].
 
-use std::future::Future;
+mod backends;
 
 use chrono::{Duration, Utc};
 use sqlx::Row;
@@ -10,72 +11,7 @@ use vigil_store::db::{
     NewQuarantine, NewRuleException, Role, Scope, Tenant,
 };
 
-const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-async fn on_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(Db, String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/data/vigil.db", dir.path().display());
-    let db = Db::open(&url).await.unwrap();
-    test(db.clone(), url).await;
-    db.close().await;
-}
-
-async fn on_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(Db, String) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let base = std::env::var("VIGIL_TEST_PG").unwrap_or_else(|_| PG_URL.to_owned());
-    let Ok(admin) = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(std::time::Duration::from_secs(3))
-        .connect(&base)
-        .await
-    else {
-        println!("skipped: postgres not reachable");
-        return;
-    };
-    let schema = format!("vigil_test_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let outcome = tokio::spawn(async move {
-        let db = Db::open(&url).await.unwrap();
-        test(db.clone(), url).await;
-        db.close().await;
-    })
-    .await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-/// Runs an `async fn(Db, url)` as two tests, `<name>::sqlite` and `<name>::postgres`.
-macro_rules! on_both {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::on_sqlite(super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::on_postgres(super::$name).await
-            }
-        }
-    )+};
-}
+use backends::on_both;
 
 on_both!(
     migrations_are_idempotent,
@@ -104,18 +40,23 @@ fn detection(agency_id: &str, host: &str, event: &str, at: chrono::DateTime<Utc>
 }
 
 async fn migrations_are_idempotent(db: Db, url: String) {
+    let applied = |db: Db| async move {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM _sqlx_migrations")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get("n");
+        n
+    };
+    let first = applied(db.clone()).await;
+    assert!(first >= 2, "{first} migrations applied");
     db.migrate().await.unwrap();
     db.create_agency("So Noi vu", None, "admin").await.unwrap();
     db.close().await;
     let again = Db::open(&url).await.unwrap();
     again.migrate().await.unwrap();
     assert_eq!(again.list_agencies().await.unwrap().len(), 1);
-    let applied: i64 = sqlx::query("SELECT COUNT(*) AS n FROM _sqlx_migrations")
-        .fetch_one(again.pool())
-        .await
-        .unwrap()
-        .get("n");
-    assert_eq!(applied, 1);
+    assert_eq!(applied(again.clone()).await, first);
     again.close().await;
 }
 

@@ -11,12 +11,20 @@ use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 /// `(version, description, file name, SQL)` in apply order.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "state",
-    "0001_state.sql",
-    include_str!("../../migrations/0001_state.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "state",
+        "0001_state.sql",
+        include_str!("../../migrations/0001_state.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        "0002_accounts.sql",
+        include_str!("../../migrations/0002_accounts.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

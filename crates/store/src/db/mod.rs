@@ -1,5 +1,5 @@
-//! The state database of `vigil serve`: agencies, tokens, alerts, rule state, quarantine
-//! and the hash-chained audit log.
+//! The state database of `vigil serve`: agencies, tokens, user accounts and sessions,
+//! alerts, rule state, quarantine and the hash-chained audit log.
 //!
 //! [`Db`] wraps an sqlx [`AnyPool`], so one query layer serves both the embedded SQLite
 //! file and PostgreSQL, and one set of migrations (`crates/store/migrations`) builds both.
@@ -18,11 +18,14 @@
 mod agencies;
 mod alerts;
 mod audit;
+mod credentials;
 mod migrations;
 mod quarantine;
 mod rules;
+mod sessions;
 mod sources;
 mod tokens;
+mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -39,10 +42,19 @@ pub use alerts::{
     SAMPLE_CAP,
 };
 pub use audit::{AuditCheck, AuditRecord};
+pub use credentials::{
+    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, ONE_TIME_PASSWORD_CHARS, TOTP_DIGITS, TOTP_ISSUER,
+    TOTP_STEP_SECONDS,
+};
 pub use quarantine::{NewQuarantine, QuarantineEntry};
 pub use rules::{MatchKind, NewRuleException, RuleException, RuleState};
+pub use sessions::{CreatedSession, Session, SESSION_IDLE_TIMEOUT, SESSION_LIFETIME};
 pub use sources::SourceAddress;
 pub use tokens::{CreatedToken, Role, Scope, TokenIdentity};
+pub use users::{
+    CreatedUser, LoginOutcome, NewUser, TotpEnrolment, User, UserUpdate, FIRST_ADMIN_LOGIN,
+    LOCKOUT, MAX_FAILED_LOGINS,
+};
 
 /// What can go wrong in the state database.
 #[derive(Debug, thiserror::Error)]
