@@ -286,6 +286,13 @@ pub struct BenchIngestArgs {
     /// Skip the baseline run without rules.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Event-store commit interval of the server under test (its `refresh_ms`).
+    #[arg(long, default_value_t = 1000)]
+    pub refresh_ms: u64,
+    /// Events per second of the paced run that measures receipt-to-alert latency
+    /// (default: half the throughput the full-speed run sustained).
+    #[arg(long)]
+    pub paced_rate: Option<f64>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 }

@@ -35,6 +35,10 @@ alert_window_minutes = 15
 
 # Longest single log message in bytes; longer ones are cut and flagged as truncated.
 max_message_bytes = 65536
+
+# Longest time, in milliseconds, before a received event is searchable. Alerts do not
+# wait for it; larger values let the event store index in bigger, cheaper steps.
+refresh_ms = 1000
 "#;
 
 /// What `vigil.toml` may say (all optional).
@@ -51,6 +55,7 @@ pub struct FileConfig {
     pub retention_days: Option<u32>,
     pub alert_window_minutes: Option<i64>,
     pub max_message_bytes: Option<usize>,
+    pub refresh_ms: Option<u64>,
 }
 
 impl FileConfig {

@@ -34,17 +34,12 @@ async fn live(args: &DemoArgs) -> Result<u8> {
         std::env::temp_dir().join(format!("vigil-demo-data-{}", std::process::id()))
     });
     let mut settings = Settings {
-        data_dir: data_dir.clone(),
         listen: args.listen,
         syslog: Some("127.0.0.1:0".parse()?),
-        syslog_tls: None,
-        tls: None,
         rules: args.rules.clone(),
-        builtin_rules: true,
         // The generated day lies in the past: keep it.
         retention_days: 0,
-        alert_window: chrono::Duration::minutes(15),
-        max_message_bytes: 64 * 1024,
+        ..Settings::defaults(data_dir.clone())
     };
     eprintln!("Starting Vigil on {} (loading rules)…", data_dir.display());
     let running = match serve::start(&settings).await {

@@ -31,9 +31,28 @@ pub struct Settings {
     pub retention_days: u32,
     pub alert_window: chrono::Duration,
     pub max_message_bytes: usize,
+    /// Longest time before a received event is searchable (event-store commit interval).
+    pub refresh: Duration,
 }
 
 impl Settings {
+    /// The defaults, on `data_dir`.
+    pub fn defaults(data_dir: PathBuf) -> Settings {
+        Settings {
+            data_dir,
+            listen: "127.0.0.1:8080".parse().expect("valid address"),
+            syslog: Some("127.0.0.1:5514".parse().expect("valid address")),
+            syslog_tls: None,
+            tls: None,
+            rules: Vec::new(),
+            builtin_rules: true,
+            retention_days: 90,
+            alert_window: chrono::Duration::minutes(15),
+            max_message_bytes: 64 * 1024,
+            refresh: Duration::from_secs(1),
+        }
+    }
+
     /// Flags and environment win over the file, the file over the defaults.
     pub fn resolve(args: &ServeArgs) -> Result<Settings> {
         let file = FileConfig::read(args.config.as_deref(), &args.data_dir)?;
@@ -47,24 +66,26 @@ impl Settings {
         };
         let mut rules = file.rules.unwrap_or_default();
         rules.extend(args.rules.iter().cloned());
+        let defaults = Settings::defaults(args.data_dir.clone());
         Ok(Settings {
-            data_dir: args.data_dir.clone(),
-            listen: args
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address")),
-            syslog: Some(
-                args.syslog
-                    .or(file.syslog)
-                    .unwrap_or_else(|| "127.0.0.1:5514".parse().expect("valid address")),
-            ),
+            listen: args.listen.or(file.listen).unwrap_or(defaults.listen),
+            syslog: args.syslog.or(file.syslog).or(defaults.syslog),
             syslog_tls: args.syslog_tls.or(file.syslog_tls),
             tls,
             rules,
             builtin_rules: !args.no_builtin_rules && file.builtin_rules.unwrap_or(true),
-            retention_days: args.retention_days.or(file.retention_days).unwrap_or(90),
-            alert_window: chrono::Duration::minutes(file.alert_window_minutes.unwrap_or(15)),
-            max_message_bytes: file.max_message_bytes.unwrap_or(64 * 1024),
+            retention_days: args
+                .retention_days
+                .or(file.retention_days)
+                .unwrap_or(defaults.retention_days),
+            alert_window: file
+                .alert_window_minutes
+                .map_or(defaults.alert_window, chrono::Duration::minutes),
+            max_message_bytes: file.max_message_bytes.unwrap_or(defaults.max_message_bytes),
+            refresh: file
+                .refresh_ms
+                .map_or(defaults.refresh, Duration::from_millis),
+            ..defaults
         })
     }
 }
@@ -128,6 +149,7 @@ pub async fn start(settings: &Settings) -> Result<Running> {
             rules,
             process: ProcessConfig {
                 alert_window: settings.alert_window,
+                commit_interval: settings.refresh,
                 ..ProcessConfig::default()
             },
             intake_capacity: 256,
