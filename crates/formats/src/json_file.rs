@@ -12,13 +12,40 @@
 
 use crate::issue::{Counting, Location, ReadIssue, ReadStats, RecordMeta, RecordSink};
 use crate::{json_object, windows};
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use vigil_event::Event;
 
 /// Largest value the reader assembles (a whole-file array counts as one value).
 const MAX_VALUE_BYTES: usize = 256 << 20;
+
+/// The event of one JSON object, as every JSON input makes it (files here, the server's
+/// ingest endpoints): an object in the EVTX layout flattened as a Windows event
+/// ([`windows::from_evtx_json`]), any other to dotted names with the shippers' Windows and
+/// Suricata records recognised ([`json_object::from_json_record`]).
+pub fn event_from_object(object: Map<String, Json>) -> Event {
+    match windows::from_evtx_json(Json::Object(object)) {
+        Ok(event) => event,
+        Err(Json::Object(object)) => json_object::from_json_record(object),
+        // `from_evtx_json` hands back what it was given: an object.
+        Err(_) => Event::default(),
+    }
+}
+
+/// What kind of JSON value this is, for messages such as "expected a JSON object, found
+/// a number".
+pub fn kind_of(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
 
 /// Reads the JSON file at `path`.
 pub fn read_json_path(path: &Path, sink: &mut dyn RecordSink) -> ReadStats {
@@ -224,23 +251,9 @@ impl ValueReader<'_> {
             recovered: false,
         };
         match value {
-            Json::Object(object) => {
-                let event = match windows::from_evtx_json(Json::Object(object)) {
-                    Ok(event) => event,
-                    Err(Json::Object(object)) => json_object::from_json_record(object),
-                    Err(_) => return,
-                };
-                self.out.record(event, meta);
-            }
+            Json::Object(object) => self.out.record(event_from_object(object), meta),
             other => {
-                let kind = match other {
-                    Json::Null => "null",
-                    Json::Bool(_) => "a boolean",
-                    Json::Number(_) => "a number",
-                    Json::String(_) => "a string",
-                    Json::Array(_) => "an array",
-                    Json::Object(_) => "an object",
-                };
+                let kind = kind_of(&other);
                 self.issue(start, format!("expected a JSON object, found {kind}"));
             }
         }

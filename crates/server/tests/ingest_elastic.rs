@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{client, have, run, Harness};
+use common::{client, have, run, run_ok, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::io::Write;
@@ -108,13 +108,7 @@ async fn python_elasticsearch_client_indexes_and_bulks() {
     std::fs::write(&script, PYTHON_CLIENT).unwrap();
     let mut python = Command::new("python3");
     python.arg(&script).arg(&h.base).arg(&h.token);
-    let out = run(python).await;
-    assert!(
-        out.status.success(),
-        "client failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(python).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"bulk_ok\": 1000"));
 
     let records = h.wait_for_records(1003).await;
@@ -153,11 +147,9 @@ async fn python_elasticsearch_client_indexes_and_bulks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_sends_a_gzip_bulk_body() {
-    if !have("curl") {
-        println!("skipped: curl not installed");
+    let Some(h) = Harness::start_needing("curl", "curl").await else {
         return;
-    }
-    let h = Harness::start().await;
+    };
     let mut ndjson = String::new();
     for i in 0..200 {
         ndjson.push_str("{\"create\":{\"_index\":\"filebeat-8.11.0\"}}\n");

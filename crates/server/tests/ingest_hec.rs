@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{client, have, run, Harness};
+use common::{client, run, Harness};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::process::Command;
@@ -30,11 +30,9 @@ async fn curl(h: &Harness, path: &str, headers: &[String], body: &str) -> (u16, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concatenated_events_with_and_without_newlines() {
-    if !have("curl") {
-        println!("skipped: curl not installed");
+    let Some(h) = Harness::start_needing("curl", "curl").await else {
         return;
-    }
-    let h = Harness::start().await;
+    };
     let auth = format!("Authorization: Splunk {}", h.token);
     let body = concat!(
         r#"{"time":1714532400,"host":"web1","source":"/var/log/auth.log","sourcetype":"linux_secure","event":"May  1 10:00:00 web1 sshd[812]: Failed password for invalid user oracle from 198.51.100.23 port 50122 ssh2"}"#,
@@ -83,11 +81,9 @@ async fn concatenated_events_with_and_without_newlines() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_lines_take_their_metadata_from_the_query() {
-    if !have("curl") {
-        println!("skipped: curl not installed");
+    let Some(h) = Harness::start_needing("curl", "curl").await else {
         return;
-    }
-    let h = Harness::start().await;
+    };
     let headers = [
         format!("Authorization: Splunk {}", h.token),
         "X-Splunk-Request-Channel: 0f3c56a8-5c3e-4c7a-9e39-6b1b4f1b7a11".to_owned(),
@@ -127,11 +123,9 @@ async fn raw_lines_take_their_metadata_from_the_query() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_or_missing_token_stores_nothing() {
-    if !have("curl") {
-        println!("skipped: curl not installed");
+    let Some(h) = Harness::start_needing("curl", "curl").await else {
         return;
-    }
-    let h = Harness::start().await;
+    };
     let body = r#"{"event":"x"}"#;
     let (status, answer) = curl(
         &h,

@@ -138,13 +138,10 @@ async fn no_valid_token_is_401_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413() {
-    let h = Harness::with(Options {
-        limits: Limits {
-            max_message_bytes: 512,
-            max_body_bytes: 4096,
-        },
-        ..Options::default()
-    })
+    let h = Harness::with(Options::limits(Limits {
+        max_message_bytes: 512,
+        max_body_bytes: 4096,
+    }))
     .await;
     let line = format!("{{\"message\":\"{}\"}}\n", "x".repeat(100));
     let big = line.repeat(50);
@@ -183,13 +180,10 @@ async fn a_body_over_the_limit_is_413() {
 
 #[tokio::test]
 async fn a_line_over_the_message_limit_is_cut_flagged_and_counted() {
-    let h = Harness::with(Options {
-        limits: Limits {
-            max_message_bytes: 200,
-            max_body_bytes: 1 << 20,
-        },
-        ..Options::default()
-    })
+    let h = Harness::with(Options::limits(Limits {
+        max_message_bytes: 200,
+        max_body_bytes: 1 << 20,
+    }))
     .await;
     let long = format!(
         "{{\"host\":\"web1\",\"message\":\"{}\"}}\n{{\"{}\":1}}\n",
@@ -222,12 +216,7 @@ async fn a_line_over_the_message_limit_is_cut_flagged_and_counted() {
 
 #[tokio::test]
 async fn a_full_pipeline_answers_429_with_retry_after() {
-    let h = Harness::with(Options {
-        capacity: 1,
-        held: true,
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::with(Options::full_pipeline()).await;
     let first = tokio::spawn({
         let (url, token) = (h.url("/api/v1/ingest"), h.token.clone());
         async move {

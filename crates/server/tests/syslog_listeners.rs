@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{have, run, Harness, Options};
+use common::{run_ok, Harness, Options};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::Command;
 use std::sync::Arc;
@@ -50,32 +50,20 @@ fn assert_sshd_failure(h: &Harness, source: Source) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logger_over_tcp_with_lf_framing_and_octet_counting() {
-    if !have("logger") {
-        println!("skipped: logger (util-linux) not installed");
+    let Some(h) = Harness::start_needing("logger", "logger (util-linux)").await else {
         return;
-    }
-    let h = Harness::start().await;
+    };
     let listener = syslog::serve_tcp(LOCAL, h.state.clone()).await.unwrap();
     let port = listener.local_addr().port();
 
-    let out = run(logger(port, &["--tcp", "--rfc5424"])).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(logger(port, &["--tcp", "--rfc5424"])).await;
     h.wait_for_records(1).await;
     assert_sshd_failure(&h, Source::SyslogTcp);
     let event = &h.records()[0].event;
     assert_eq!(event.get_str("appname"), Some("sshd"));
     assert_eq!(event.get("pid"), Some(&vigil_event::Value::Int(4242)));
 
-    let out = run(logger(port, &["--tcp", "--octet-count", "--rfc5424"])).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(logger(port, &["--tcp", "--octet-count", "--rfc5424"])).await;
     let records = h.wait_for_records(2).await;
     assert_eq!(records[1].event.get_str("source.ip"), Some("203.0.113.5"));
     assert!(
@@ -88,22 +76,15 @@ async fn logger_over_tcp_with_lf_framing_and_octet_counting() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logger_over_udp_in_bsd_format() {
-    if !have("logger") {
-        println!("skipped: logger (util-linux) not installed");
+    let Some(h) = Harness::start_needing("logger", "logger (util-linux)").await else {
         return;
-    }
-    let h = Harness::start().await;
+    };
     let listener = syslog::serve_udp(LOCAL, h.state.clone()).await.unwrap();
-    let out = run(logger(
+    run_ok(logger(
         listener.local_addr().port(),
         &["--udp", "--rfc3164"],
     ))
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     h.wait_for_records(1).await;
     assert_sshd_failure(&h, Source::SyslogUdp);
     assert_eq!(h.metrics.events_in_total(Source::SyslogUdp), 1);
@@ -186,12 +167,7 @@ fn tls_config_errors_name_the_file() {
 
 #[tokio::test]
 async fn udp_drops_against_a_full_pipeline_are_counted() {
-    let h = Harness::with(Options {
-        capacity: 1,
-        held: true,
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::with(Options::full_pipeline()).await;
     let listener = syslog::serve_udp(LOCAL, h.state.clone()).await.unwrap();
     let sender = UdpSocket::bind(LOCAL).await.unwrap();
     let send = |n: usize, wave: &'static str| {
@@ -243,12 +219,7 @@ async fn udp_drops_against_a_full_pipeline_are_counted() {
 
 #[tokio::test]
 async fn tcp_waits_for_a_full_pipeline_and_loses_nothing() {
-    let h = Harness::with(Options {
-        capacity: 1,
-        held: true,
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::with(Options::full_pipeline()).await;
     let listener = syslog::serve_tcp(LOCAL, h.state.clone()).await.unwrap();
     let addr = listener.local_addr();
     let sender = tokio::spawn(async move {
@@ -282,13 +253,10 @@ async fn tcp_waits_for_a_full_pipeline_and_loses_nothing() {
 
 #[tokio::test]
 async fn binary_garbage_is_quarantined_and_long_frames_are_cut() {
-    let h = Harness::with(Options {
-        limits: Limits {
-            max_message_bytes: 256,
-            ..Limits::default()
-        },
-        ..Options::default()
-    })
+    let h = Harness::with(Options::limits(Limits {
+        max_message_bytes: 256,
+        ..Limits::default()
+    }))
     .await;
     let listener = syslog::serve_tcp(LOCAL, h.state.clone()).await.unwrap();
     let mut stream = TcpStream::connect(listener.local_addr()).await.unwrap();

@@ -50,6 +50,22 @@ pub(super) async fn visible_agency(
     Ok(agency.filter(|a| caller.sees_agency(&a.id)))
 }
 
+/// The id of the agency a request body names (by id or name), if it names one; an agency
+/// the caller cannot see answers 400, as an unknown one does.
+pub(super) async fn named_agency_id(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let agency = visible_agency(state, caller, key)
+        .await?
+        .ok_or_else(|| ApiError::bad_request("unknown agency"))?;
+    Ok(Some(agency.id))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewAgency {
@@ -262,15 +278,7 @@ async fn create_token(
     caller.require(Action::ManageTokens)?;
     let scope: Scope = new.scope.parse()?;
     let role: Option<Role> = new.role.as_deref().map(str::parse).transpose()?;
-    let agency_id = match new.agency.as_deref() {
-        Some(key) => Some(
-            visible_agency(&state, &caller, key)
-                .await?
-                .ok_or_else(|| ApiError::bad_request("unknown agency"))?
-                .id,
-        ),
-        None => None,
-    };
+    let agency_id = named_agency_id(&state, &caller, new.agency.as_deref()).await?;
     let created = state
         .db
         .create_token(agency_id.as_deref(), scope, role, caller.actor())

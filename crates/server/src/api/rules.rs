@@ -12,7 +12,6 @@
 //! [`RuleCatalog::request_reload`]: vigil_pipeline::rules::RuleCatalog::request_reload
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,7 +23,7 @@ use vigil_pipeline::rules::RuleView;
 use vigil_store::db::{MatchKind, NewRuleException, RuleException};
 
 use super::access::{Action, Caller};
-use super::admin::visible_agency;
+use super::admin::named_agency_id;
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, PathParams, QueryParams};
 use crate::state::AppState;
@@ -93,25 +92,17 @@ struct ExceptionBody {
     comment: Option<String>,
 }
 
-/// Checks that an exception's pattern means something for its kind of match.
+/// Checks that an exception's pattern means something for its kind of match: not empty,
+/// and compiled as the pipeline will compile it ([`vigil_pipeline::exceptions::validate`]).
 fn validate_pattern(kind: MatchKind, pattern: &str) -> Result<(), String> {
     if pattern.is_empty() {
         return Err("pattern is empty".into());
     }
-    match kind {
-        MatchKind::Equals | MatchKind::Wildcard => Ok(()),
-        MatchKind::Regex => regex::Regex::new(pattern)
-            .map(drop)
-            .map_err(|e| format!("invalid regex: {e}")),
-        MatchKind::Cidr => {
-            let pattern = pattern.trim();
-            if pattern.parse::<ipnet::IpNet>().is_ok() || pattern.parse::<IpAddr>().is_ok() {
-                Ok(())
-            } else {
-                Err(format!("invalid CIDR block: {pattern:?}"))
-            }
-        }
-    }
+    vigil_pipeline::exceptions::validate(kind, pattern).map_err(|reason| match kind {
+        MatchKind::Regex => format!("invalid regex: {reason}"),
+        MatchKind::Cidr => format!("invalid CIDR block: {reason}"),
+        MatchKind::Equals | MatchKind::Wildcard => reason,
+    })
 }
 
 /// A loaded rule, with the enabled flag the database holds for it.
@@ -291,15 +282,7 @@ async fn add_exception(
     let match_kind: MatchKind = body.match_kind.parse()?;
     validate_pattern(match_kind, &body.pattern)
         .map_err(|reason| ApiError::bad_request("invalid exception pattern").with_detail(reason))?;
-    let agency_id = match body.agency.as_deref() {
-        Some(key) => Some(
-            visible_agency(&state, &caller, key)
-                .await?
-                .ok_or_else(|| ApiError::bad_request("unknown agency"))?
-                .id,
-        ),
-        None => None,
-    };
+    let agency_id = named_agency_id(&state, &caller, body.agency.as_deref()).await?;
     let new = NewRuleException {
         rule_id: id,
         agency_id,

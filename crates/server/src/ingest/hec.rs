@@ -25,6 +25,7 @@ use super::json;
 use super::line::LineDecoder;
 use super::respond::{hec_reply, Hec, Refused};
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -151,9 +152,30 @@ async fn event(
     Query(meta): Query<Meta>,
     Body(body, ..): Body<Hec>,
 ) -> Result<Response, Refused<Hec>> {
+    ingest(&state, sender, meta, body, read_envelopes).await
+}
+
+async fn raw(
+    State(state): State<AppState>,
+    sender: Sender<Hec>,
+    Query(meta): Query<Meta>,
+    Body(body, ..): Body<Hec>,
+) -> Result<Response, Refused<Hec>> {
+    ingest(&state, sender, meta, body, read_lines).await
+}
+
+/// Reads `body` into one batch with `read` (off the async workers), hands the batch to the
+/// pipeline and answers with how the reading ended.
+async fn ingest(
+    state: &AppState,
+    sender: Sender<Hec>,
+    meta: Meta,
+    body: Bytes,
+    read: fn(&[u8], &Meta, &mut BatchBuilder) -> Outcome,
+) -> Result<Response, Refused<Hec>> {
     let mut batch = sender.batch(Source::Hec, &state.limits);
     let (batch, outcome) = super::off_runtime(move || {
-        let outcome = read_envelopes(&body, &meta, &mut batch);
+        let outcome = read(&body, &meta, &mut batch);
         (batch, outcome)
     })
     .await?;
@@ -265,38 +287,31 @@ fn epoch(value: &Json) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(whole as i64, ((seconds - whole) * 1e9) as u32)
 }
 
-async fn raw(
-    State(state): State<AppState>,
-    sender: Sender<Hec>,
-    Query(meta): Query<Meta>,
-    Body(body, ..): Body<Hec>,
-) -> Result<Response, Refused<Hec>> {
-    let mut batch = sender.batch(Source::Hec, &state.limits);
-    let (batch, lines) = super::off_runtime(move || {
-        let mut decoder = LineDecoder::default();
-        let mut lines = 0;
-        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
-            let at = Some(Position {
-                what: "line",
-                number: i + 1,
-            });
-            match batch.push_line(line, false, &mut decoder, at) {
-                Ok(Some(event)) => {
-                    meta.apply(event);
-                    lines += 1;
-                }
-                Ok(None) => {}
-                Err(_) => lines += 1,
+/// Stores the lines of a raw `body`, one event per line, with the request's metadata.
+/// Blank lines are skipped; a body of only blank lines has no data (and leaves the batch
+/// empty).
+fn read_lines(body: &[u8], meta: &Meta, batch: &mut BatchBuilder) -> Outcome {
+    let mut decoder = LineDecoder::default();
+    let mut lines = 0;
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        let at = Some(Position {
+            what: "line",
+            number: i + 1,
+        });
+        match batch.push_line(line, false, &mut decoder, at) {
+            Ok(Some(event)) => {
+                meta.apply(event);
+                lines += 1;
             }
+            Ok(None) => {}
+            Err(_) => lines += 1,
         }
-        (batch, lines)
-    })
-    .await?;
-    if lines == 0 {
-        return Ok(Outcome::NoData.respond());
     }
-    batch.submit(&state.intake, Wait::No).await?;
-    Ok(Outcome::Success.respond())
+    if lines == 0 {
+        Outcome::NoData
+    } else {
+        Outcome::Success
+    }
 }
 
 async fn health() -> Response {

@@ -1,22 +1,12 @@
 //! JSON documents as events, the way `vigil hunt` reads JSON files: objects in the EVTX
 //! JSON layout are flattened as Windows events, others to dotted names with Winlogbeat /
 //! NXLog Windows events renamed to EVTX names and Suricata EVE records given their aliases
-//! ([`event_from_object`]). Also the one-line wording of JSON errors and the salvage of a
-//! document cut at the size limit ([`salvage`]).
+//! ([`event_from_object`], the file reader's own function). Also the one-line wording of
+//! JSON errors and the salvage of a document cut at the size limit ([`salvage`]).
 
 use serde_json::{Map, Value as Json};
-use vigil_event::Event;
-use vigil_formats::{json_object, windows};
 
-/// The event of one JSON object.
-pub(crate) fn event_from_object(object: Map<String, Json>) -> Event {
-    match windows::from_evtx_json(Json::Object(object)) {
-        Ok(event) => event,
-        Err(Json::Object(object)) => json_object::from_json_record(object),
-        // `from_evtx_json` hands back what it was given: an object.
-        Err(_) => Event::default(),
-    }
-}
+pub(crate) use vigil_formats::json_file::{event_from_object, kind_of};
 
 /// Parses `text` as one JSON object.
 pub(crate) fn parse_object(text: &str) -> Result<Map<String, Json>, String> {
@@ -24,18 +14,6 @@ pub(crate) fn parse_object(text: &str) -> Result<Map<String, Json>, String> {
         Ok(Json::Object(object)) => Ok(object),
         Ok(other) => Err(format!("expected a JSON object, found {}", kind_of(&other))),
         Err(err) => Err(describe(&err)),
-    }
-}
-
-/// What kind of JSON value this is, for error messages ("found a number").
-pub(crate) fn kind_of(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
     }
 }
 

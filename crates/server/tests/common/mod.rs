@@ -41,6 +41,26 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// A pipeline that is full: the intake holds one batch and is not drained until
+    /// [`Harness::release`].
+    pub fn full_pipeline() -> Options {
+        Options {
+            capacity: 1,
+            held: true,
+            ..Options::default()
+        }
+    }
+
+    /// The default set-up with other size limits.
+    pub fn limits(limits: Limits) -> Options {
+        Options {
+            limits,
+            ..Options::default()
+        }
+    }
+}
+
 /// A running ingest server over fresh storage.
 pub struct Harness {
     pub state: AppState,
@@ -61,6 +81,16 @@ pub struct Harness {
 impl Harness {
     pub async fn start() -> Harness {
         Harness::with(Options::default()).await
+    }
+
+    /// The harness of a test that runs `program`; `None`, after saying
+    /// `skipped: {what} not installed`, when `program` cannot be run.
+    pub async fn start_needing(program: &str, what: &str) -> Option<Harness> {
+        if !have(program) {
+            println!("skipped: {what} not installed");
+            return None;
+        }
+        Some(Harness::start().await)
     }
 
     pub async fn with(options: Options) -> Harness {
@@ -228,6 +258,19 @@ pub async fn run(mut command: Command) -> Output {
         .await
         .expect("command task")
         .unwrap_or_else(|err| panic!("cannot run {shown}: {err}"))
+}
+
+/// Runs a command like [`run`] and asserts that it succeeded, showing its output if not.
+pub async fn run_ok(command: Command) -> Output {
+    let shown = format!("{command:?}");
+    let out = run(command).await;
+    assert!(
+        out.status.success(),
+        "{shown} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// A small deterministic random generator (xorshift64*), so a failing fuzz case repeats.

@@ -457,13 +457,7 @@ impl EventStore for TantivyEventStore {
     }
 
     fn drop_days_before(&self, cutoff: NaiveDate) -> Result<Vec<NaiveDate>> {
-        let old: Vec<NaiveDate> = self
-            .days
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .range(..cutoff)
-            .map(|(d, _)| *d)
-            .collect();
+        let old = self.days_before(cutoff);
         self.drop_days(&old)
     }
 
@@ -475,23 +469,27 @@ impl EventStore for TantivyEventStore {
         let cutoff = Utc::now().date_naive() - keep;
         let written_before = std::time::SystemTime::now()
             - std::time::Duration::from_secs(u64::from(days.max(1)) * 86_400);
-        let old: Vec<NaiveDate> = self
-            .days
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .range(..cutoff)
-            .map(|(d, _)| *d)
-            .filter(|d| {
-                std::fs::metadata(self.day_path(*d).join("meta.json"))
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|modified| modified < written_before)
-            })
-            .collect();
+        let mut old = self.days_before(cutoff);
+        old.retain(|d| {
+            std::fs::metadata(self.day_path(*d).join("meta.json"))
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified < written_before)
+        });
         self.drop_days(&old)
     }
 }
 
 impl TantivyEventStore {
+    /// The days the store holds before `cutoff`, oldest first.
+    fn days_before(&self, cutoff: NaiveDate) -> Vec<NaiveDate> {
+        self.days
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .range(..cutoff)
+            .map(|(d, _)| *d)
+            .collect()
+    }
+
     /// Deletes the given days (their writers first).
     fn drop_days(&self, dropped: &[NaiveDate]) -> Result<Vec<NaiveDate>> {
         let mut writers = lock(&self.writers);
