@@ -423,7 +423,7 @@ fn print_table(outcomes: &[Outcome]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{quantile, syslog_header};
+    use super::{buckets, quantile, syslog_header};
 
     #[test]
     fn syslog_headers_move_a_millisecond_a_message() {
