@@ -14,5 +14,6 @@ pub mod auth;
 pub mod ingest;
 pub mod state;
 pub mod syslog;
+pub mod web_auth;
 
 pub use app::app;

@@ -4,7 +4,7 @@
 
 mod api_common;
 
-use api_common::{concrete, Fixture, PUBLIC_ROUTES, ROUTES};
+use api_common::{concrete, Fixture, LOGIN_ROUTES, PUBLIC_ROUTES, ROUTES};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -55,6 +55,7 @@ async fn the_document_describes_exactly_the_served_routes() {
     let served: BTreeSet<(String, String)> = ROUTES
         .iter()
         .chain(PUBLIC_ROUTES)
+        .chain(LOGIN_ROUTES)
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     let ingest: BTreeSet<(String, String)> = INGEST_ROUTES
@@ -80,7 +81,7 @@ async fn the_document_describes_exactly_the_served_routes() {
 
     // Every route in the list is really served: the router answers something other than
     // its own empty 404/405 (handlers always answer JSON, even when the object is absent).
-    for (method, template) in ROUTES.iter().chain(PUBLIC_ROUTES) {
+    for (method, template) in ROUTES.iter().chain(PUBLIC_ROUTES).chain(LOGIN_ROUTES) {
         let path = concrete(template, "x");
         let body = (*method == "POST" || *method == "PATCH").then(|| json!({}));
         let (status, answer) = f.call(method, Some(&f.tokens.admin), &path, body).await;

@@ -113,6 +113,11 @@ async fn logins_lock_out_and_unlock(db: Db, _url: String) {
         .unwrap()
         .locked_until
         .is_some());
+    // Nor can a session of the account change the password meanwhile.
+    assert!(!db
+        .change_password(&user.id, &password, "a long new password")
+        .await
+        .unwrap());
 
     // Fifteen minutes later (moved back in the database) the right password works.
     let past = (Utc::now() - Duration::seconds(1)).timestamp_millis();

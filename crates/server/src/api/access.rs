@@ -11,12 +11,14 @@
 //!   leaders and auditors only read.
 //!
 //! A [`Caller`] is extracted from the request's token (any form [`presented_token`]
-//! accepts). No token, or a bad one, is 401; ingest tokens are for sending events and get
-//! 403 here.
+//! accepts) or, failing that, from the console's session cookie (see
+//! [`crate::web_auth`]: changes made with a cookie must carry the session's CSRF token).
+//! No credential, or a bad one, is 401; ingest tokens are for sending events and get 403
+//! here, and so do users who must still change a one-time password.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use vigil_store::db::{Role, Scope, Tenant, TokenIdentity};
+use vigil_store::db::{Role, Scope, Session, Tenant, TokenIdentity, User};
 
 use super::error::{ApiError, ApiResult};
 use crate::auth::presented_token;
@@ -39,6 +41,10 @@ pub enum Action {
     ManageAgencies,
     /// List, create and revoke tokens.
     ManageTokens,
+    /// List user accounts.
+    ViewUsers,
+    /// Create user accounts, change their role, agency or state, reset passwords.
+    ManageUsers,
 }
 
 /// Whether `role` may perform `action` (on data its tenant can see).
@@ -49,15 +55,27 @@ pub fn permits(role: Role, action: Action) -> bool {
         Read => true,
         WorkAlert => matches!(role, Admin | SocAnalyst | AgencyOfficer),
         AssignAlert | TuneRules | ManageSources => matches!(role, Admin | SocAnalyst),
-        ManageAgencies | ManageTokens => role == Admin,
+        ManageAgencies | ManageTokens | ManageUsers => role == Admin,
+        ViewUsers => matches!(role, Admin | Auditor),
     }
+}
+
+/// How a caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// An API token, in any form [`presented_token`] accepts.
+    Token(TokenIdentity),
+    /// The session cookie of a logged-in user.
+    Session(Box<Session>),
 }
 
 /// The authenticated identity behind a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    identity: TokenIdentity,
+    credential: Credential,
     role: Role,
+    tenant: Tenant,
+    actor: String,
 }
 
 impl Caller {
@@ -77,12 +95,51 @@ impl Caller {
         if role == Role::AgencyOfficer && identity.agency_id.is_none() {
             return Err(ApiError::forbidden("agency officer token has no agency"));
         }
-        Ok(Caller { identity, role })
+        Ok(Caller {
+            tenant: identity.tenant(),
+            actor: identity.token_id.clone(),
+            credential: Credential::Token(identity),
+            role,
+        })
     }
 
-    /// The verified token.
-    pub fn identity(&self) -> &TokenIdentity {
-        &self.identity
+    /// The caller a live session acts as: its user, in the user's role and tenant; 403
+    /// while the user must still change a one-time password.
+    pub fn from_session(session: Session) -> ApiResult<Caller> {
+        let user = &session.user;
+        if user.must_change_password {
+            return Err(ApiError::forbidden("change the one-time password first"));
+        }
+        if user.role == Role::AgencyOfficer && user.agency_id.is_none() {
+            return Err(ApiError::forbidden("agency officer account has no agency"));
+        }
+        Ok(Caller {
+            tenant: user.tenant(),
+            actor: user.actor(),
+            role: user.role,
+            credential: Credential::Session(Box::new(session)),
+        })
+    }
+
+    /// How the caller authenticated.
+    pub fn credential(&self) -> &Credential {
+        &self.credential
+    }
+
+    /// The verified token, when the caller sent one.
+    pub fn identity(&self) -> Option<&TokenIdentity> {
+        match &self.credential {
+            Credential::Token(identity) => Some(identity),
+            Credential::Session(_) => None,
+        }
+    }
+
+    /// The logged-in user, when the caller came with a session cookie.
+    pub fn user(&self) -> Option<&User> {
+        match &self.credential {
+            Credential::Session(session) => Some(&session.user),
+            Credential::Token(_) => None,
+        }
     }
 
     /// The role the caller acts in.
@@ -92,7 +149,7 @@ impl Caller {
 
     /// Whose data this caller may see.
     pub fn tenant(&self) -> Tenant {
-        self.identity.tenant()
+        self.tenant.clone()
     }
 
     /// The agency every read must be limited to, if any (the event store's `tenant`).
@@ -100,9 +157,10 @@ impl Caller {
         self.tenant().agency_id().map(str::to_owned)
     }
 
-    /// The name written to the audit log for this caller's changes: the token id.
+    /// The name written to the audit log for this caller's changes: the token id, or
+    /// `user:<login>`.
     pub fn actor(&self) -> &str {
-        &self.identity.token_id
+        &self.actor
     }
 
     /// Whether the caller may perform `action`.
@@ -124,23 +182,30 @@ impl Caller {
 
     /// Whether records of `agency_id` are within the caller's tenant.
     pub fn sees_agency(&self, agency_id: &str) -> bool {
-        self.tenant().agency_id().is_none_or(|own| own == agency_id)
+        self.tenant.agency_id().is_none_or(|own| own == agency_id)
     }
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// A token in the request wins; a cookie is only looked at without one, so API
+    /// clients never need a CSRF token.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
-        let token = presented_token(&parts.headers, parts.uri.query())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(ApiError::unauthorized)?;
-        let identity = state
-            .auth
-            .verify(&state.db, &token)
-            .await
-            .ok_or_else(ApiError::unauthorized)?;
-        Caller::from_identity(identity)
+        if let Some(token) =
+            presented_token(&parts.headers, parts.uri.query()).filter(|t| !t.is_empty())
+        {
+            let identity = state
+                .auth
+                .verify(&state.db, &token)
+                .await
+                .ok_or_else(ApiError::unauthorized)?;
+            return Caller::from_identity(identity);
+        }
+        match crate::web_auth::request_session(parts, &state.db).await? {
+            Some(session) => Caller::from_session(session),
+            None => Err(ApiError::unauthorized()),
+        }
     }
 }
 
@@ -188,5 +253,48 @@ mod tests {
         assert_eq!(ingest.unwrap_err().status.as_u16(), 403);
         let homeless = Caller::from_identity(identity(Scope::Api, Some(Role::AgencyOfficer), None));
         assert_eq!(homeless.unwrap_err().status.as_u16(), 403);
+    }
+
+    fn session(role: Role, agency: Option<&str>, must_change_password: bool) -> Session {
+        let t = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        Session {
+            id: "s".into(),
+            user: User {
+                id: "u".into(),
+                login: "lan".into(),
+                display_name: "Lan".into(),
+                role,
+                agency_id: agency.map(str::to_owned),
+                must_change_password,
+                disabled: false,
+                totp_enabled: false,
+                locked_until: None,
+                last_login_at: None,
+                created_at: t,
+                updated_at: t,
+            },
+            csrf_token: "c".into(),
+            created_at: t,
+            last_seen_at: t,
+            expires_at: t,
+        }
+    }
+
+    #[test]
+    fn session_users_act_in_their_role_and_agency() {
+        let officer = Caller::from_session(session(Role::AgencyOfficer, Some("a"), false)).unwrap();
+        assert_eq!(officer.tenant(), Tenant::Agency("a".into()));
+        assert_eq!(officer.actor(), "user:lan");
+        assert!(officer.identity().is_none());
+        assert_eq!(officer.user().unwrap().login, "lan");
+        assert!(officer.can(Action::WorkAlert) && !officer.can(Action::ViewUsers));
+        let auditor = Caller::from_session(session(Role::Auditor, None, false)).unwrap();
+        assert_eq!(auditor.tenant(), Tenant::All);
+        assert!(auditor.can(Action::ViewUsers) && !auditor.can(Action::ManageUsers));
+        let fresh = Caller::from_session(session(Role::Admin, None, true));
+        assert_eq!(fresh.unwrap_err().status.as_u16(), 403);
+        let token = Caller::from_identity(identity(Scope::Admin, None, None)).unwrap();
+        assert!(token.user().is_none() && token.identity().is_some());
+        assert!(token.can(Action::ManageUsers));
     }
 }

@@ -52,7 +52,7 @@ pub(super) async fn visible_agency(
 
 /// The id of the agency a request body names (by id or name), if it names one; an agency
 /// the caller cannot see answers 400, as an unknown one does.
-pub(super) async fn named_agency_id(
+pub(crate) async fn named_agency_id(
     state: &AppState,
     caller: &Caller,
     key: Option<&str>,

@@ -27,11 +27,11 @@
 //! - [`openapi`]: the OpenAPI 3.1 description.
 
 pub mod access;
-mod admin;
+pub(crate) mod admin;
 mod alerts;
 pub mod error;
 mod events;
-mod extract;
+pub(crate) mod extract;
 pub mod metrics;
 pub mod openapi;
 mod quarantine;

@@ -1,5 +1,6 @@
 //! Shared set-up of the API tests: a real state database (SQLite in a temp dir), a real
-//! tantivy event store, the API served by axum on 127.0.0.1:0 and a reqwest client.
+//! tantivy event store, the API and the login routes served by axum on 127.0.0.1:0 and a
+//! reqwest client.
 //!
 //! The fixture holds two agencies (A and B), one token per role, an ingest token of A,
 //! and helpers to add events, alerts and quarantined input to either agency.
@@ -21,6 +22,7 @@ use vigil_pipeline::rules::{RuleCatalog, RuleInfo};
 use vigil_server::api::{self, ApiOptions};
 use vigil_server::auth::TokenCache;
 use vigil_server::state::{AppState, Limits};
+use vigil_server::web_auth::{self, WebAuthOptions};
 use vigil_store::db::{Agency, AlertLevel, Db, Detection, NewQuarantine, Role, Scope};
 use vigil_store::events::{EventStore, StoredEvent, TantivyEventStore};
 
@@ -50,7 +52,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/tokens"),
     ("DELETE", "/api/v1/tokens/{id}"),
     ("GET", "/api/v1/quarantine"),
+    ("GET", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("POST", "/api/v1/session/password"),
+    ("POST", "/api/v1/session/totp"),
+    ("GET", "/api/v1/users"),
+    ("POST", "/api/v1/users"),
+    ("PATCH", "/api/v1/users/{id}"),
+    ("POST", "/api/v1/users/{id}/reset-password"),
 ];
+
+/// Routes that take credentials in their body instead of a token (the login).
+pub const LOGIN_ROUTES: &[(&str, &str)] = &[("POST", "/api/v1/session")];
 
 /// Routes that need no token.
 pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/api/v1/openapi.json"), ("GET", "/metrics")];
@@ -116,6 +129,15 @@ impl Fixture {
     }
 
     pub async fn start_with(options: ApiOptions) -> Fixture {
+        Fixture::start_full(options, WebAuthOptions::default()).await
+    }
+
+    /// The API with default options and these login options.
+    pub async fn start_with_web_auth(web: WebAuthOptions) -> Fixture {
+        Fixture::start_full(ApiOptions::default(), web).await
+    }
+
+    async fn start_full(options: ApiOptions, web: WebAuthOptions) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&format!("sqlite://{}/vigil.db", dir.path().display()))
             .await
@@ -174,7 +196,9 @@ impl Fixture {
             auth: Arc::new(TokenCache::default()),
             rules: rules.clone(),
         };
-        let app = api::router_with(options).with_state(state);
+        let app = api::router_with(options)
+            .merge(web_auth::router_with(web))
+            .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {

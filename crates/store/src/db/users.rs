@@ -629,7 +629,7 @@ impl Db {
 
     /// Changes a user's own password after checking the current one (a wrong one counts
     /// as a failed login). Clears `must_change_password` and ends every session of the
-    /// user; answers `false` when `current` is wrong.
+    /// user; answers `false` when `current` is wrong or the account is locked.
     pub async fn change_password(&self, user_id: &str, current: &str, new: &str) -> Result<bool> {
         check_password_policy(new)?;
         if current == new {
@@ -641,6 +641,12 @@ impl Db {
             .user(user_id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("user {user_id}")))?;
+        if user
+            .locked_until
+            .is_some_and(|t| to_millis(t) > now_millis())
+        {
+            return Ok(false);
+        }
         let secrets = self.secrets(user_id).await?;
         if !verify_password(current.to_owned(), secrets.password_hash).await? {
             self.login_failed(&user, "wrong current password", None)
