@@ -1,11 +1,12 @@
 //! Data-directory administration from the shell: `vigil init`, `vigil agency`,
-//! `vigil source`, `vigil token`. They work on the state database directly, so they run
-//! with or without a `vigil serve` on the same directory (SQLite in WAL mode allows both).
+//! `vigil source`, `vigil token`, `vigil user`. They work on the state database directly,
+//! so they run with or without a `vigil serve` on the same directory (SQLite in WAL mode
+//! allows both).
 
-use crate::cli::{AgencyCommand, InitArgs, SourceCommand, TokenArgs};
+use crate::cli::{AgencyCommand, InitArgs, SourceCommand, TokenArgs, UserAddArgs};
 use crate::config::{DataDir, DEFAULT_TOML};
 use anyhow::{bail, Context, Result};
-use vigil_store::db::{Db, Role, Scope};
+use vigil_store::db::{Db, NewUser, Role, Scope};
 
 /// Who the audit log names for changes made from the shell.
 const SHELL_ACTOR: &str = "cli";
@@ -87,6 +88,24 @@ pub async fn token_create(args: &TokenArgs) -> Result<()> {
         .create_token(agency.as_deref(), scope, role, SHELL_ACTOR)
         .await?;
     println!("{}", created.plaintext);
+    Ok(())
+}
+
+/// Prints only the new user's one-time password on standard output (scripts capture it).
+pub async fn user_add(args: &UserAddArgs) -> Result<()> {
+    let db = DataDir::new(&args.data.data_dir).db().await?;
+    let agency_id = match &args.agency {
+        Some(name) => Some(agency_id(&db, name).await?),
+        None => None,
+    };
+    let new = NewUser {
+        login: args.login.clone(),
+        display_name: args.display_name.clone().unwrap_or_default(),
+        role: args.role.parse()?,
+        agency_id,
+    };
+    let created = db.create_user(&new, SHELL_ACTOR).await?;
+    println!("{}", created.one_time_password);
     Ok(())
 }
 

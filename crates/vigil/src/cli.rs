@@ -38,6 +38,9 @@ pub enum Command {
     /// Manage API and ingest tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage user accounts of the console and the API.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Send log files (EVTX, JSON, plain logs) into a running `vigil serve`.
     Import(ImportArgs),
 }
@@ -138,6 +141,29 @@ pub struct TokenArgs {
     /// Role of an api token: admin, soc_analyst, leader, agency_officer, auditor.
     #[arg(long)]
     pub role: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user and print its one-time password (only it) on standard output; the
+    /// user must change it at the first login.
+    Add(UserAddArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UserAddArgs {
+    /// Login name: letters, digits, '.', '_', '-' or '@' (case does not matter).
+    pub login: String,
+    #[arg(long, value_parser = ["admin", "soc_analyst", "leader", "agency_officer", "auditor"])]
+    pub role: String,
+    /// The agency the user belongs to (name or id); required for agency_officer.
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// The name the console shows (default: the login).
+    #[arg(long)]
+    pub display_name: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
 }

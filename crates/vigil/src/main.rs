@@ -1,5 +1,5 @@
 //! The `vigil` command: serve, demo, import, hunt, rules, bench, and data-directory
-//! administration (init, agency, source, token).
+//! administration (init, agency, source, token, user).
 
 mod admin;
 mod bench;
@@ -15,7 +15,7 @@ mod rules_cmd;
 mod serve;
 
 use clap::Parser;
-use cli::{BenchCommand, BenchSubcommand, Cli, Command, RulesCommand, TokenCommand};
+use cli::{BenchCommand, BenchSubcommand, Cli, Command, RulesCommand, TokenCommand, UserCommand};
 use std::future::Future;
 use std::process::ExitCode;
 
@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Create(args)) => {
             block_on(admin::token_create(args)).map(|()| 0)
         }
+        Command::User(UserCommand::Add(args)) => block_on(admin::user_add(args)).map(|()| 0),
         Command::Import(args) => block_on(import::run(args)),
     };
     match outcome {

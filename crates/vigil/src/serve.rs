@@ -127,6 +127,16 @@ impl Running {
 pub async fn start(settings: &Settings) -> Result<Running> {
     let dir = DataDir::new(&settings.data_dir);
     let db = dir.db().await?;
+    if let Some(password) = db.ensure_first_admin().await? {
+        eprintln!(
+            "Đã tạo tài khoản quản trị đầu tiên / first administrator account created:\n  \
+             tên đăng nhập / login: {}\n  \
+             mật khẩu dùng một lần / one-time password: {password}\n\
+             Mật khẩu này chỉ hiện một lần; hãy đổi nó ở lần đăng nhập đầu tiên.\n\
+             This password is shown only once; change it at the first login.",
+            vigil_store::db::FIRST_ADMIN_LOGIN
+        );
+    }
     let events_dir = dir.events();
     let store: Arc<dyn EventStore> = Arc::new(
         tokio::task::spawn_blocking(move || TantivyEventStore::open(events_dir))
