@@ -1,5 +1,5 @@
 //! [`app`]: the whole HTTP face of `vigil serve` in one router: ingest endpoints, the REST
-//! API, `/metrics`, and `GET /health`.
+//! API, `/metrics`, accounts and sessions, and `GET /health`.
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -13,6 +13,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .merge(crate::ingest::router())
         .merge(crate::api::router())
+        .merge(crate::web_auth::router())
         .with_state(state)
 }
 

@@ -6,6 +6,7 @@
 //! - [`ingest`]: the HTTP ingest endpoints (JSON Lines, Elasticsearch-compatible, Splunk
 //!   HEC-compatible).
 //! - [`state`]: what every handler shares.
+//! - [`web_auth`]: user sessions (cookie, CSRF, login rate limit) and user administration.
 //! - [`syslog`]: the syslog listeners (UDP, TCP, TLS).
 
 pub mod api;
