@@ -1,8 +1,9 @@
 //! [`app`]: the whole HTTP face of `vigil serve` in one router: ingest endpoints, the REST
-//! API, `/metrics`, accounts and sessions, and `GET /health`.
+//! API, `/metrics`, accounts and sessions, the web console, and `GET /health`.
 
 use crate::state::AppState;
 use axum::extract::State;
+use axum::middleware;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -14,6 +15,11 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::ingest::router())
         .merge(crate::api::router())
         .merge(crate::web_auth::router())
+        .merge(crate::console::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::console::browser_root,
+        ))
         .with_state(state)
 }
 

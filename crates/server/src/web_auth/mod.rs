@@ -138,7 +138,7 @@ pub async fn request_session(parts: &Parts, db: &Db) -> ApiResult<Option<Session
 
 /// The address of the client, when the server was started with connect info.
 #[derive(Debug, Clone, Copy)]
-struct ClientIp(Option<IpAddr>);
+pub(crate) struct ClientIp(pub(crate) Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;

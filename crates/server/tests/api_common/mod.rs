@@ -132,12 +132,23 @@ impl Fixture {
         Fixture::start_full(options, WebAuthOptions::default()).await
     }
 
+    /// Everything `vigil serve` mounts ([`vigil_server::app`]: ingest, API, logins and
+    /// the console), with default options.
+    pub async fn start_app() -> Fixture {
+        Fixture::start_routes(None).await
+    }
+
     /// The API with default options and these login options.
     pub async fn start_with_web_auth(web: WebAuthOptions) -> Fixture {
         Fixture::start_full(ApiOptions::default(), web).await
     }
 
     async fn start_full(options: ApiOptions, web: WebAuthOptions) -> Fixture {
+        Fixture::start_routes(Some((options, web))).await
+    }
+
+    /// The API and login routes with these options, or with `None` the whole app.
+    async fn start_routes(options: Option<(ApiOptions, WebAuthOptions)>) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&format!("sqlite://{}/vigil.db", dir.path().display()))
             .await
@@ -196,9 +207,12 @@ impl Fixture {
             auth: Arc::new(TokenCache::default()),
             rules: rules.clone(),
         };
-        let app = api::router_with(options)
-            .merge(web_auth::router_with(web))
-            .with_state(state);
+        let app = match options {
+            Some((options, web)) => api::router_with(options)
+                .merge(web_auth::router_with(web))
+                .with_state(state),
+            None => vigil_server::app(state),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {

@@ -1,0 +1,46 @@
+//! Sections of the navigation whose pages come in later slices (search, rules,
+//! administration): each answers a page that says so, inside the console's frame, so
+//! the navigation never leads out of it. Administration is for admins only (404 for
+//! others, as in the API).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::html;
+use vigil_store::db::Role;
+
+use super::i18n::Msg;
+use super::layout::{self, Section};
+use super::Viewer;
+use crate::state::AppState;
+
+/// The routes of this module.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/search",
+            get(|v: Viewer| async move { pending(v, Section::Search) }),
+        )
+        .route(
+            "/rules",
+            get(|v: Viewer| async move { pending(v, Section::Rules) }),
+        )
+        .route(
+            "/admin",
+            get(|v: Viewer| async move { pending(v, Section::Admin) }),
+        )
+}
+
+fn pending(viewer: Viewer, section: Section) -> Response {
+    let lang = viewer.lang;
+    if section == Section::Admin && viewer.session.user.role != Role::Admin {
+        return layout::error_page(lang, StatusCode::NOT_FOUND);
+    }
+    let title = lang.t(section.label());
+    let body = html! {
+        h1 { (title) }
+        p.panel { (lang.t(Msg::ComingSoon)) }
+    };
+    layout::page(&viewer, section, title, body).into_response()
+}
