@@ -5,7 +5,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use super::{from_millis, hex, now_millis, Db, Result};
+use super::{from_millis, hex, now_millis, to_millis, Db, Result};
 use chrono::{DateTime, Utc};
 
 /// One link of the chain.
@@ -33,6 +33,32 @@ pub enum AuditCheck {
 }
 
 const VERIFY_PAGE: i64 = 1000;
+
+/// Which records [`Db::audit_search`] returns; `None` fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Exactly this actor (`user:<login>`, a token id, `detector`, ...).
+    pub actor: Option<String>,
+    /// Actions starting with this text (`user.` for every account change).
+    pub action: Option<String>,
+    /// From this instant on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// `text` as a `LIKE` pattern that matches what starts with it (`\` escapes).
+fn prefix_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 /// The hash of a record: SHA-256 over its fields, each length-prefixed so no two
 /// different records encode alike.
@@ -157,6 +183,41 @@ impl Db {
         rows.iter().map(record_from_row).collect()
     }
 
+    /// A page of the records `filter` selects, newest first, and how many it selects.
+    pub async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<AuditRecord>, i64)> {
+        const WHERE: &str = " WHERE ($1 IS NULL OR actor = $1) \
+             AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\') \
+             AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)";
+        let action = filter.action.as_deref().map(prefix_pattern);
+        let (from, to) = (filter.from.map(to_millis), filter.to.map(to_millis));
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM audit_log{WHERE}"))
+            .bind(filter.actor.as_deref())
+            .bind(action.as_deref())
+            .bind(from)
+            .bind(to)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let rows = sqlx::query(&format!(
+            "{SELECT}{WHERE} ORDER BY id DESC LIMIT $5 OFFSET $6"
+        ))
+        .bind(filter.actor.as_deref())
+        .bind(action.as_deref())
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let records = rows.iter().map(record_from_row).collect::<Result<_>>()?;
+        Ok((records, total))
+    }
+
     /// Walks the whole chain in id order and reports the first link that does not hold.
     pub async fn audit_verify(&self) -> Result<AuditCheck> {
         let mut expected_id = 1;
@@ -217,5 +278,70 @@ impl Db {
             }
         }
         Ok(AuditCheck::Intact { records })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_literally() {
+        assert_eq!(prefix_pattern("user."), "user.%");
+        assert_eq!(prefix_pattern("a_b%c\\"), "a\\_b\\%c\\\\%");
+    }
+
+    #[tokio::test]
+    async fn records_are_found_by_actor_action_and_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/v.db", dir.path().display()))
+            .await
+            .unwrap();
+        let start = Utc::now() - chrono::Duration::seconds(1);
+        db.audit_append("user:lan", "user.update", "user:1", None, None)
+            .await
+            .unwrap();
+        db.audit_append("user:lan", "rule.disable", "rule:r", None, None)
+            .await
+            .unwrap();
+        db.audit_append("user:minh", "user_x.update", "user:2", None, None)
+            .await
+            .unwrap();
+        let find = |filter: AuditFilter| {
+            let db = db.clone();
+            async move { db.audit_search(&filter, 10, 0).await.unwrap() }
+        };
+        let (records, total) = find(AuditFilter {
+            actor: Some("user:lan".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!((records.len(), total), (2, 2));
+        assert_eq!(records[0].action, "rule.disable");
+        // `_` in the prefix is literal: `user_x.update` does not start with `user.`.
+        let (records, _) = find(AuditFilter {
+            action: Some("user.".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(records.len(), 1);
+        let (_, total) = find(AuditFilter {
+            from: Some(start),
+            to: Some(start + chrono::Duration::hours(1)),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(total, 3);
+        let (_, total) = find(AuditFilter {
+            to: Some(start),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(total, 0);
+        let (page, total) = db
+            .audit_search(&AuditFilter::default(), 1, 1)
+            .await
+            .unwrap();
+        assert_eq!((page[0].actor.as_str(), total), ("user:lan", 3));
     }
 }

@@ -24,6 +24,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "0002_accounts.sql",
         include_str!("../../migrations/0002_accounts.sql"),
     ),
+    (
+        3,
+        "notifications",
+        "0003_notifications.sql",
+        include_str!("../../migrations/0003_notifications.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -20,6 +20,7 @@ mod alerts;
 mod audit;
 mod credentials;
 mod migrations;
+mod notifications;
 mod quarantine;
 mod rules;
 mod sessions;
@@ -41,16 +42,17 @@ pub use alerts::{
     Alert, AlertComment, AlertFilter, AlertLevel, AlertStatus, AlertUpdate, Detection, Upserted,
     SAMPLE_CAP,
 };
-pub use audit::{AuditCheck, AuditRecord};
+pub use audit::{AuditCheck, AuditFilter, AuditRecord};
 pub use credentials::{
     MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, ONE_TIME_PASSWORD_CHARS, TOTP_DIGITS, TOTP_ISSUER,
     TOTP_STEP_SECONDS,
 };
+pub use notifications::{NotificationSettings, NotificationUpdate, MAX_NOTIFICATION_TARGETS};
 pub use quarantine::{NewQuarantine, QuarantineEntry};
 pub use rules::{MatchKind, NewRuleException, RuleException, RuleState};
 pub use sessions::{CreatedSession, Session, SESSION_IDLE_TIMEOUT, SESSION_LIFETIME};
 pub use sources::SourceAddress;
-pub use tokens::{CreatedToken, Role, Scope, TokenIdentity};
+pub use tokens::{CreatedToken, Role, Scope, TokenIdentity, TokenInfo};
 pub use users::{
     CreatedUser, LoginOutcome, NewUser, TotpEnrolment, User, UserUpdate, FIRST_ADMIN_LOGIN,
     LOCKOUT, MAX_FAILED_LOGINS,

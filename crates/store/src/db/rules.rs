@@ -1,6 +1,8 @@
 //! Analysts' overrides on the rule set: enable/disable per rule and exceptions that
 //! suppress a rule's hits when a field matches (for one agency or for all).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -9,7 +11,7 @@ use sqlx::Row;
 
 use super::audit::append_in;
 use super::tokens::text_enum;
-use super::{from_millis, new_id, now_millis, Db, Error, Result};
+use super::{from_millis, new_id, now_millis, Db, Error, Result, Tenant};
 
 /// A rule whose enabled flag was set by someone (rules without a row are enabled).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -187,6 +189,21 @@ impl Db {
         Ok(exception)
     }
 
+    /// How many alerts each rule has raised in the tenant's agencies, by rule id (rules
+    /// without alerts are absent).
+    pub async fn alert_counts_by_rule(&self, tenant: &Tenant) -> Result<HashMap<String, i64>> {
+        let rows = sqlx::query(
+            "SELECT rule_id, COUNT(*) AS n FROM alerts \
+             WHERE ($1 IS NULL OR agency_id = $1) GROUP BY rule_id",
+        )
+        .bind(tenant.agency_id())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("rule_id")?, row.try_get("n")?)))
+            .collect()
+    }
+
     /// Exceptions of one rule, or of all rules when `rule_id` is `None`.
     pub async fn rule_exceptions(&self, rule_id: Option<&str>) -> Result<Vec<RuleException>> {
         let rows = sqlx::query(&format!(
@@ -225,5 +242,52 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{AlertLevel, Detection};
+
+    #[tokio::test]
+    async fn alerts_are_counted_per_rule_within_the_tenant() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/v.db", dir.path().display()))
+            .await
+            .unwrap();
+        let a = db.create_agency("A", None, "test").await.unwrap();
+        let b = db.create_agency("B", None, "test").await.unwrap();
+        let raise = |rule: &str, agency: &str, host: &str| Detection {
+            rule_id: rule.into(),
+            rule_title: rule.into(),
+            rule_author: None,
+            level: AlertLevel::High,
+            agency_id: agency.into(),
+            system: None,
+            host: host.into(),
+            event_id: "e".into(),
+            at: Utc::now(),
+        };
+        let window = chrono::Duration::minutes(15);
+        for d in [
+            raise("r1", &a.id, "h1"),
+            raise("r1", &a.id, "h2"),
+            // A repeat folds into the first alert: still two alerts of r1 in A.
+            raise("r1", &a.id, "h1"),
+            raise("r1", &b.id, "h1"),
+            raise("r2", &b.id, "h1"),
+        ] {
+            db.upsert_detection(&d, window).await.unwrap();
+        }
+        let all = db.alert_counts_by_rule(&Tenant::All).await.unwrap();
+        assert_eq!(all.get("r1"), Some(&3));
+        assert_eq!(all.get("r2"), Some(&1));
+        let only_a = db
+            .alert_counts_by_rule(&Tenant::Agency(a.id.clone()))
+            .await
+            .unwrap();
+        assert_eq!(only_a.get("r1"), Some(&2));
+        assert_eq!(only_a.get("r2"), None);
     }
 }

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::json;
@@ -12,7 +13,7 @@ use sqlx::Row;
 use subtle::ConstantTimeEq;
 
 use super::audit::append_in;
-use super::{hex, now_millis, Db, Error, Result, Tenant};
+use super::{from_millis, hex, now_millis, Db, Error, Result, Tenant};
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,6 +103,19 @@ impl TokenIdentity {
             _ => Tenant::All,
         }
     }
+}
+
+/// A token as listed: everything but its secret, which is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub agency_id: Option<String>,
+    pub scope: String,
+    pub role: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
 }
 
 /// The table a scope lives in, and the prefix of its tokens.
@@ -234,6 +248,38 @@ impl Db {
             scope: row.try_get::<String, _>("scope")?.parse()?,
             role: role.as_deref().map(str::parse).transpose()?,
         }))
+    }
+
+    /// Tokens of both kinds, newest first, limited to the tenant's agency and, with `id`,
+    /// to that one token.
+    pub async fn list_tokens(&self, tenant: &Tenant, id: Option<&str>) -> Result<Vec<TokenInfo>> {
+        const COLUMNS: &str =
+            "id, agency_id, scope, role, created_at, created_by, last_used_at, revoked";
+        const FILTER: &str = "WHERE ($1 IS NULL OR agency_id = $1) AND ($2 IS NULL OR id = $2)";
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM ingest_tokens {FILTER} UNION ALL \
+             SELECT {COLUMNS} FROM api_tokens {FILTER} ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(tenant.agency_id())
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TokenInfo {
+                    id: row.try_get("id")?,
+                    agency_id: row.try_get("agency_id")?,
+                    scope: row.try_get("scope")?,
+                    role: row.try_get("role")?,
+                    created_at: from_millis(row.try_get("created_at")?),
+                    created_by: row.try_get("created_by")?,
+                    last_used_at: row
+                        .try_get::<Option<i64>, _>("last_used_at")?
+                        .map(from_millis),
+                    revoked: row.try_get::<i64, _>("revoked")? != 0,
+                })
+            })
+            .collect()
     }
 
     /// Revokes a token by id; `false` when no such token exists.

@@ -234,6 +234,27 @@ async fn check_agency_in(
     }
 }
 
+/// Records that the user turned their second factor on or off.
+async fn audit_totp_in(conn: &mut AnyConnection, user: &User, enabled: bool) -> Result<()> {
+    let action = if enabled {
+        "user.totp_enable"
+    } else {
+        "user.totp_disable"
+    };
+    let before = json!({ "totp_enabled": user.totp_enabled });
+    let after = json!({ "totp_enabled": enabled });
+    append_in(
+        conn,
+        &user.actor(),
+        action,
+        &user.object(),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Ends every session of a user; answers how many there were.
 pub(crate) async fn revoke_sessions_in(conn: &mut AnyConnection, user_id: &str) -> Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -259,6 +280,29 @@ impl Db {
             totp_pending_secret: row.try_get("totp_pending_secret")?,
             totp_last_step: row.try_get("totp_last_step")?,
         })
+    }
+
+    /// One account by id; `NotFound` when there is none.
+    async fn existing_user(&self, user_id: &str) -> Result<User> {
+        user_or_not_found(&mut *self.pool.acquire().await?, user_id).await
+    }
+
+    /// Whether `password` is the user's current one and the account is not locked; a
+    /// wrong one counts as a failed login.
+    async fn current_password_holds(&self, user: &User, password: &str) -> Result<bool> {
+        if user
+            .locked_until
+            .is_some_and(|t| to_millis(t) > now_millis())
+        {
+            return Ok(false);
+        }
+        let secrets = self.secrets(&user.id).await?;
+        if !verify_password(password.to_owned(), secrets.password_hash).await? {
+            self.login_failed(user, "wrong current password", None)
+                .await?;
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// Creates an account with a one-time password it must change at first login.
@@ -637,20 +681,8 @@ impl Db {
                 "the new password must differ from the current one".into(),
             ));
         }
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user {user_id}")))?;
-        if user
-            .locked_until
-            .is_some_and(|t| to_millis(t) > now_millis())
-        {
-            return Ok(false);
-        }
-        let secrets = self.secrets(user_id).await?;
-        if !verify_password(current.to_owned(), secrets.password_hash).await? {
-            self.login_failed(&user, "wrong current password", None)
-                .await?;
+        let user = self.existing_user(user_id).await?;
+        if !self.current_password_holds(&user, current).await? {
             return Ok(false);
         }
         let hash = hash_password(new.to_owned()).await?;
@@ -683,10 +715,7 @@ impl Db {
     /// Starts enrolling a second factor: a new secret, pending until
     /// [`Db::confirm_totp`] sees a code from it. A second call replaces the first.
     pub async fn begin_totp(&self, user_id: &str) -> Result<TotpEnrolment> {
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user {user_id}")))?;
+        let user = self.existing_user(user_id).await?;
         let secret = new_totp_secret();
         let url = totp_url(&secret, &user.login)?;
         let mut tx = self.begin_write().await?;
@@ -711,10 +740,7 @@ impl Db {
     /// Turns the second factor on when `code` comes from the pending secret; `false`
     /// (and nothing changes) otherwise.
     pub async fn confirm_totp(&self, user_id: &str, code: &str) -> Result<bool> {
-        let user = self
-            .user(user_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("user {user_id}")))?;
+        let user = self.existing_user(user_id).await?;
         let secrets = self.secrets(user_id).await?;
         let Some(pending) = secrets.totp_pending_secret else {
             return Err(Error::Invalid("no second factor is being enrolled".into()));
@@ -733,17 +759,28 @@ impl Db {
         .bind(&pending)
         .execute(&mut *tx)
         .await?;
-        let before = json!({ "totp_enabled": user.totp_enabled });
-        let after = json!({ "totp_enabled": true });
-        append_in(
-            &mut tx,
-            &user.actor(),
-            "user.totp_enable",
-            &user.object(),
-            Some(&before),
-            Some(&after),
+        audit_totp_in(&mut tx, &user, true).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Turns the user's own second factor off (and drops an enrolment in progress) after
+    /// checking their password; `false` when the password is wrong or the account locked.
+    pub async fn disable_totp(&self, user_id: &str, password: &str) -> Result<bool> {
+        let user = self.existing_user(user_id).await?;
+        if !self.current_password_holds(&user, password).await? {
+            return Ok(false);
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, \
+             totp_last_step = NULL, updated_at = $1 WHERE id = $2",
         )
+        .bind(now_millis())
+        .bind(user_id)
+        .execute(&mut *tx)
         .await?;
+        audit_totp_in(&mut tx, &user, false).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -786,5 +823,50 @@ mod tests {
         assert_eq!(user.actor(), "user:lan");
         let view = user.audit_view().to_string();
         assert!(!view.contains("hash") && !view.contains("secret"), "{view}");
+    }
+
+    #[tokio::test]
+    async fn turning_totp_off_takes_the_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&format!("sqlite://{}/v.db", dir.path().display()))
+            .await
+            .unwrap();
+        let new = NewUser {
+            login: "minh".into(),
+            display_name: String::new(),
+            role: Role::SocAnalyst,
+            agency_id: None,
+        };
+        let created = db.create_user(&new, "admin").await.unwrap();
+        let (id, password) = (created.user.id, created.one_time_password);
+        let enrolment = db.begin_totp(&id).await.unwrap();
+        let secret = totp_rs::Secret::Encoded(enrolment.secret)
+            .to_bytes()
+            .unwrap();
+        let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, None, "x".into())
+            .unwrap()
+            .generate_current()
+            .unwrap();
+        assert!(db.confirm_totp(&id, &code).await.unwrap());
+
+        assert!(!db.disable_totp(&id, "not the password").await.unwrap());
+        assert!(db.user(&id).await.unwrap().unwrap().totp_enabled);
+        assert!(db.disable_totp(&id, &password).await.unwrap());
+        assert!(!db.user(&id).await.unwrap().unwrap().totp_enabled);
+        let login = db
+            .verify_login("minh", &password, None, None)
+            .await
+            .unwrap();
+        assert!(matches!(login, LoginOutcome::Ok(_)));
+        let last = &db
+            .audit_list(Some(&format!("user:{id}")), 1, 0)
+            .await
+            .unwrap()[0];
+        assert_eq!(last.action, "user.login");
+        let off = &db
+            .audit_list(Some(&format!("user:{id}")), 2, 0)
+            .await
+            .unwrap()[1];
+        assert_eq!(off.action, "user.totp_disable");
     }
 }
