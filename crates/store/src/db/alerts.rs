@@ -155,6 +155,81 @@ impl Default for AlertFilter {
     }
 }
 
+/// Which alerts the console's queue, its live stream and its dashboard look at: every
+/// part is optional (`None`, `false`: any) and the parts combine with AND. It is a wider
+/// form of [`AlertFilter`], without the paging.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertCriteria {
+    pub level: Option<AlertLevel>,
+    /// Agency id or name.
+    pub agency: Option<String>,
+    pub status: Option<AlertStatus>,
+    /// Only alerts still open (new, acknowledged, in progress).
+    pub open_only: bool,
+    pub rule_id: Option<String>,
+    pub host: Option<String>,
+    /// Only alerts seen at or after this time (their `last_seen`).
+    pub since: Option<DateTime<Utc>>,
+    /// Only alerts first seen before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only alerts opened after the alert with this id (ids are time-ordered UUIDv7).
+    pub opened_after: Option<String>,
+}
+
+impl From<&AlertFilter> for AlertCriteria {
+    fn from(filter: &AlertFilter) -> AlertCriteria {
+        AlertCriteria {
+            level: filter.level,
+            agency: filter.agency.clone(),
+            status: filter.status,
+            since: filter.since,
+            ..AlertCriteria::default()
+        }
+    }
+}
+
+/// What [`Db::count_alerts_by`] groups alerts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertGroup {
+    Level,
+    Agency,
+    Rule,
+    /// A host within its agency.
+    Host,
+}
+
+impl AlertGroup {
+    /// The key, label and GROUP BY columns of the grouped query (fixed SQL, no input).
+    fn columns(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            AlertGroup::Level => ("a.level", "a.level", "a.level"),
+            AlertGroup::Agency => ("a.agency_id", "g.name", "a.agency_id, g.name"),
+            AlertGroup::Rule => ("a.rule_id", "MAX(a.rule_title)", "a.rule_id"),
+            AlertGroup::Host => ("a.host", "g.name", "a.agency_id, g.name, a.host"),
+        }
+    }
+}
+
+/// One group of [`Db::count_alerts_by`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertCount {
+    /// The level, agency id, rule id or host.
+    pub key: String,
+    /// What to show: the level, the agency's name, the rule's title, or for a host the
+    /// name of its agency.
+    pub label: String,
+    pub count: i64,
+}
+
+/// One bar of [`Db::count_alerts_over_time`]: alerts of `level` first seen within the
+/// bucket that starts at `start`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertBucket {
+    pub start: DateTime<Utc>,
+    pub level: AlertLevel,
+    pub count: i64,
+}
+
 /// An analyst's change to an alert; each part is optional.
 #[derive(Debug, Clone, Default)]
 pub struct AlertUpdate {
@@ -168,6 +243,9 @@ const SELECT: &str = "SELECT a.id, a.rule_id, a.rule_title, a.rule_author, a.lev
     a.agency_id, g.name AS agency_name, a.system, a.host, a.count, a.first_seen, a.last_seen, \
     a.status, a.assignee, a.sample_event_ids, a.updated_at \
     FROM alerts a JOIN agencies g ON g.id = a.agency_id";
+
+/// The tables of the counting and grouped queries.
+const FROM: &str = "FROM alerts a JOIN agencies g ON g.id = a.agency_id";
 
 const OPEN: &str = "('new', 'acknowledged', 'in_progress')";
 
@@ -230,6 +308,41 @@ impl Where {
         if let Some(agency) = tenant.agency_id() {
             self.push("a.agency_id = ?", Arg::Text(agency.to_owned()));
         }
+    }
+
+    /// The clauses of `criteria`, within `tenant`.
+    fn of(criteria: &AlertCriteria, tenant: &Tenant) -> Where {
+        let text = |s: &str| Arg::Text(s.to_owned());
+        let mut w = Where::default();
+        w.limit_to(tenant);
+        if let Some(level) = criteria.level {
+            w.push("a.level = ?", text(level.as_str()));
+        }
+        if let Some(agency) = &criteria.agency {
+            w.push("(a.agency_id = ? OR g.name = ?)", text(agency));
+        }
+        if let Some(status) = criteria.status {
+            w.push("a.status = ?", text(status.as_str()));
+        }
+        if criteria.open_only {
+            w.clauses.push(format!("a.status IN {OPEN}"));
+        }
+        if let Some(rule_id) = &criteria.rule_id {
+            w.push("a.rule_id = ?", text(rule_id));
+        }
+        if let Some(host) = &criteria.host {
+            w.push("a.host = ?", text(host));
+        }
+        if let Some(since) = criteria.since {
+            w.push("a.last_seen >= ?", Arg::Int(to_millis(since)));
+        }
+        if let Some(until) = criteria.until {
+            w.push("a.first_seen < ?", Arg::Int(to_millis(until)));
+        }
+        if let Some(after) = &criteria.opened_after {
+            w.push("a.id > ?", text(after));
+        }
+        w
     }
 
     fn sql(&self) -> String {
@@ -404,44 +517,8 @@ impl Db {
         filter: &AlertFilter,
         tenant: &Tenant,
     ) -> Result<(Vec<Alert>, i64)> {
-        let mut w = Where::default();
-        w.limit_to(tenant);
-        if let Some(level) = filter.level {
-            w.push("a.level = ?", Arg::Text(level.as_str().to_owned()));
-        }
-        if let Some(agency) = &filter.agency {
-            w.push("(a.agency_id = ? OR g.name = ?)", Arg::Text(agency.clone()));
-        }
-        if let Some(status) = filter.status {
-            w.push("a.status = ?", Arg::Text(status.as_str().to_owned()));
-        }
-        if let Some(since) = filter.since {
-            w.push("a.last_seen >= ?", Arg::Int(to_millis(since)));
-        }
-        let count_sql = format!(
-            "SELECT COUNT(*) AS n FROM alerts a JOIN agencies g ON g.id = a.agency_id{}",
-            w.sql()
-        );
-        let total: i64 = w
-            .bind(sqlx::query(&count_sql))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-
-        let n = w.args.len();
-        let page_sql = format!(
-            "{SELECT}{} ORDER BY a.last_seen DESC, a.id DESC LIMIT ${} OFFSET ${}",
-            w.sql(),
-            n + 1,
-            n + 2
-        );
-        let rows = w
-            .bind(sqlx::query(&page_sql))
-            .bind(filter.limit.clamp(0, 10_000))
-            .bind(filter.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
-        Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+        let w = Where::of(&AlertCriteria::from(filter), tenant);
+        self.page_of(&w, filter.limit, filter.offset).await
     }
 
     /// One alert, or `None` when it does not exist or belongs to another tenant.
@@ -538,6 +615,148 @@ impl Db {
         let after = get_in(&mut tx, id, tenant).await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+impl Db {
+    /// A page of the alerts matching `criteria` that the tenant may see, newest
+    /// `last_seen` first, and how many match in all.
+    pub async fn find_alerts(
+        &self,
+        criteria: &AlertCriteria,
+        limit: i64,
+        offset: i64,
+        tenant: &Tenant,
+    ) -> Result<(Vec<Alert>, i64)> {
+        self.page_of(&Where::of(criteria, tenant), limit, offset)
+            .await
+    }
+
+    /// A page of the alerts `w` selects, newest `last_seen` first, and how many it
+    /// selects in all.
+    async fn page_of(&self, w: &Where, limit: i64, offset: i64) -> Result<(Vec<Alert>, i64)> {
+        let count_sql = format!("SELECT COUNT(*) AS n {FROM}{}", w.sql());
+        let total: i64 = w
+            .bind(sqlx::query(&count_sql))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let n = w.args.len();
+        let page_sql = format!(
+            "{SELECT}{} ORDER BY a.last_seen DESC, a.id DESC LIMIT ${} OFFSET ${}",
+            w.sql(),
+            n + 1,
+            n + 2
+        );
+        let rows = w
+            .bind(sqlx::query(&page_sql))
+            .bind(limit.clamp(0, 10_000))
+            .bind(offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((rows.iter().map(from_row).collect::<Result<_>>()?, total))
+    }
+
+    /// The oldest `limit` alerts opened after `after` (an alert id; `None`: from the
+    /// start) that match `criteria` and that the tenant may see, in the order they were
+    /// opened: a cursor over new alerts for the console's live queue.
+    pub async fn alerts_opened_after(
+        &self,
+        after: Option<&str>,
+        criteria: &AlertCriteria,
+        limit: i64,
+        tenant: &Tenant,
+    ) -> Result<Vec<Alert>> {
+        let criteria = AlertCriteria {
+            opened_after: after.map(str::to_owned),
+            ..criteria.clone()
+        };
+        let w = Where::of(&criteria, tenant);
+        let sql = format!(
+            "{SELECT}{} ORDER BY a.id LIMIT ${}",
+            w.sql(),
+            w.args.len() + 1
+        );
+        let rows = w
+            .bind(sqlx::query(&sql))
+            .bind(limit.clamp(0, 10_000))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The id of the alert the tenant may see that was opened last, if any: where a live
+    /// queue starts its cursor.
+    pub async fn latest_alert_id(&self, tenant: &Tenant) -> Result<Option<String>> {
+        let w = Where::of(&AlertCriteria::default(), tenant);
+        let sql = format!("SELECT MAX(a.id) AS id {FROM}{}", w.sql());
+        let row = w.bind(sqlx::query(&sql)).fetch_one(&self.pool).await?;
+        Ok(row.try_get("id")?)
+    }
+
+    /// How many alerts matching `criteria` each group holds, largest first (ties by key),
+    /// at most `top` groups; one grouped query.
+    pub async fn count_alerts_by(
+        &self,
+        group: AlertGroup,
+        criteria: &AlertCriteria,
+        top: i64,
+        tenant: &Tenant,
+    ) -> Result<Vec<AlertCount>> {
+        let (key, label, group_by) = group.columns();
+        let w = Where::of(criteria, tenant);
+        let sql = format!(
+            "SELECT {key} AS k, {label} AS label, COUNT(*) AS n {FROM}{} \
+             GROUP BY {group_by} ORDER BY n DESC, k LIMIT ${}",
+            w.sql(),
+            w.args.len() + 1
+        );
+        let rows = w
+            .bind(sqlx::query(&sql))
+            .bind(top.clamp(0, 10_000))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AlertCount {
+                    key: row.try_get("k")?,
+                    label: row.try_get("label")?,
+                    count: row.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Alerts matching `criteria` per level and per `bucket` of their first sighting
+    /// (buckets aligned to multiples of `bucket` since the Unix epoch), oldest first;
+    /// empty buckets are absent. One grouped query.
+    pub async fn count_alerts_over_time(
+        &self,
+        criteria: &AlertCriteria,
+        bucket: Duration,
+        tenant: &Tenant,
+    ) -> Result<Vec<AlertBucket>> {
+        let w = Where::of(criteria, tenant);
+        let width = w.args.len() + 1;
+        let sql = format!(
+            "SELECT (a.first_seen / ${width}) * ${width} AS start, a.level AS level, \
+             COUNT(*) AS n {FROM}{} GROUP BY 1, 2 ORDER BY 1, 2",
+            w.sql()
+        );
+        let rows = w
+            .bind(sqlx::query(&sql))
+            .bind(bucket.num_milliseconds().max(1))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AlertBucket {
+                    start: from_millis(row.try_get("start")?),
+                    level: row.try_get::<String, _>("level")?.parse()?,
+                    count: row.try_get("n")?,
+                })
+            })
+            .collect()
     }
 }
 

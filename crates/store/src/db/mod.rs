@@ -39,8 +39,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use agencies::Agency;
 pub use alerts::{
-    Alert, AlertComment, AlertFilter, AlertLevel, AlertStatus, AlertUpdate, Detection, Upserted,
-    SAMPLE_CAP,
+    Alert, AlertBucket, AlertComment, AlertCount, AlertCriteria, AlertFilter, AlertGroup,
+    AlertLevel, AlertStatus, AlertUpdate, Detection, Upserted, SAMPLE_CAP,
 };
 pub use audit::{AuditCheck, AuditFilter, AuditRecord};
 pub use credentials::{
