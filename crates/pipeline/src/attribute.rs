@@ -1,8 +1,11 @@
 //! Attribution: which agency and information system an event belongs to.
 //!
 //! An authenticated sender (HTTP token) names its agency; the register of source
-//! addresses then picks the system within that agency by the sender's IP or the event's
-//! host name. Syslog carries no credential, so its agency comes from the sender's IP alone
+//! addresses and the registered information systems' addresses (IPs, CIDR blocks, URL
+//! hosts, domains and host names, see `Db::attribution_sources`) then pick the system
+//! within that agency by the sender's IP or the event's host name. The system's security
+//! level is not copied here: alerts read it from the register, so a level changed later
+//! raises the priority of alerts already open. Syslog carries no credential, so its agency comes from the sender's IP alone
 //! (never from the host name inside the message, which the sender controls). Anything
 //! not in the register goes to the [`UNREGISTERED_AGENCY`] bucket, so the SOC sees
 //! unknown senders instead of losing them.

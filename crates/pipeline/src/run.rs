@@ -86,7 +86,7 @@ impl Pipeline {
         let snapshot = Arc::new(RuleSnapshot::new(detector, &states, exceptions));
         publish(&catalog, &metrics, &snapshot);
         let sources = Arc::new(SourceMap::new(
-            &db.list_source_addresses().await?,
+            &db.attribution_sources().await?,
             &unregistered,
         ));
         let shared = Arc::new(Shared {
@@ -326,7 +326,7 @@ async fn watch_rules(
         since_sources += RULE_POLL;
         if asked || since_sources >= SOURCES_REFRESH {
             since_sources = Duration::ZERO;
-            match db.list_source_addresses().await {
+            match db.attribution_sources().await {
                 Ok(list) => {
                     *shared.sources.write().unwrap_or_else(|p| p.into_inner()) =
                         Arc::new(SourceMap::new(&list, &unregistered));

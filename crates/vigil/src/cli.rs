@@ -43,6 +43,9 @@ pub enum Command {
     User(UserCommand),
     /// Send log files (EVTX, JSON, plain logs) into a running `vigil serve`.
     Import(ImportArgs),
+    /// The register of information systems: import and export spreadsheets.
+    #[command(subcommand)]
+    Register(RegisterCommand),
 }
 
 /// The data directory a command works on.
@@ -107,6 +110,37 @@ pub enum AgencyCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RegisterCommand {
+    /// Import agencies and information systems from a CSV or XLSX file: columns agency,
+    /// system_name, level, dossier_status, addresses, components (header row, any order).
+    /// A file with any bad row imports nothing; every bad row is listed.
+    Import {
+        file: PathBuf,
+        /// Check the file and report, without importing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Export every registered system, in the columns import reads.
+    Export {
+        #[arg(long, value_enum)]
+        format: SheetFormat,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Spreadsheet formats of `register export`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetFormat {
+    Csv,
+    Xlsx,
 }
 
 #[derive(Subcommand, Debug)]

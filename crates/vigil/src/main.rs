@@ -1,5 +1,5 @@
 //! The `vigil` command: serve, demo, import, hunt, rules, bench, and data-directory
-//! administration (init, agency, source, token, user).
+//! administration (init, agency, source, token, user, register).
 
 mod admin;
 mod bench;
@@ -11,6 +11,7 @@ mod hunt;
 mod import;
 mod inputs;
 mod output;
+mod register_cmd;
 mod rules_cmd;
 mod serve;
 
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         }
         Command::User(UserCommand::Add(args)) => block_on(admin::user_add(args)).map(|()| 0),
         Command::Import(args) => block_on(import::run(args)),
+        Command::Register(command) => block_on(register_cmd::run(command)),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -7,8 +7,9 @@
 //!   database and the event store both take it), so another agency's object is simply not
 //!   found: the API answers 404, never 403, and does not confirm that it exists;
 //! - **which actions** — [`permits`] over the caller's [`Role`]: everyone reads; admins
-//!   and SOC analysts change things; agency officers work their own agency's alerts;
-//!   leaders and auditors only read.
+//!   and SOC analysts change things; agency officers work their own agency's alerts and
+//!   register entries; admins and SOC analysts act as the inspectors; leaders and
+//!   auditors only read.
 //!
 //! A [`Caller`] is extracted from the request's token (any form [`presented_token`]
 //! accepts) or, failing that, from the console's session cookie (see
@@ -45,6 +46,13 @@ pub enum Action {
     ViewUsers,
     /// Create user accounts, change their role, agency or state, reset passwords.
     ManageUsers,
+    /// Register and edit information systems and record their self-assessments (an
+    /// agency officer: their own agency's), and report remediation of findings.
+    EditRegister,
+    /// Plan inspections, record them and their findings, verify remediation.
+    Inspect,
+    /// Replace the controls catalogue (a new version).
+    ManageCatalogue,
 }
 
 /// Whether `role` may perform `action` (on data its tenant can see).
@@ -57,6 +65,9 @@ pub fn permits(role: Role, action: Action) -> bool {
         AssignAlert | TuneRules | ManageSources => matches!(role, Admin | SocAnalyst),
         ManageAgencies | ManageTokens | ManageUsers => role == Admin,
         ViewUsers => matches!(role, Admin | Auditor),
+        EditRegister => matches!(role, Admin | SocAnalyst | AgencyOfficer),
+        Inspect => matches!(role, Admin | SocAnalyst),
+        ManageCatalogue => role == Admin,
     }
 }
 

@@ -23,6 +23,7 @@
 //! - [`rules`]: the loaded rules, enable/disable and exceptions;
 //! - [`admin`]: agencies, source addresses and tokens;
 //! - [`quarantine`]: input that could not be parsed;
+//! - [`register`]: information systems, controls, self-assessments, inspections, findings;
 //! - [`metrics`]: Prometheus metrics;
 //! - [`openapi`]: the OpenAPI 3.1 description.
 
@@ -35,6 +36,7 @@ pub(crate) mod extract;
 pub mod metrics;
 pub mod openapi;
 mod quarantine;
+mod register;
 mod rules;
 
 use axum::Router;
@@ -63,6 +65,7 @@ pub fn router_with(options: ApiOptions) -> Router<AppState> {
         .merge(rules::routes())
         .merge(admin::routes())
         .merge(quarantine::routes())
+        .merge(register::routes())
         .merge(openapi::routes())
         .merge(metrics::routes(options.metrics))
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::audit::append_in;
 use super::{from_millis, new_id, now_millis, Db, Error, Result};
@@ -28,6 +28,43 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Agency> {
 
 const SELECT: &str = "SELECT id, name, parent_id, created_at FROM agencies";
 
+/// Inserts an agency inside the caller's transaction and audits it.
+pub(crate) async fn insert_in(
+    conn: &mut AnyConnection,
+    name: &str,
+    parent_id: Option<&str>,
+    actor: &str,
+) -> Result<Agency> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid("agency name is empty".into()));
+    }
+    let agency = Agency {
+        id: new_id(),
+        name: name.to_owned(),
+        parent_id: parent_id.map(str::to_owned),
+        created_at: from_millis(now_millis()),
+    };
+    sqlx::query("INSERT INTO agencies (id, name, parent_id, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&agency.id)
+        .bind(&agency.name)
+        .bind(agency.parent_id.as_deref())
+        .bind(agency.created_at.timestamp_millis())
+        .execute(&mut *conn)
+        .await?;
+    let after = json!(agency);
+    append_in(
+        conn,
+        actor,
+        "agency.create",
+        &format!("agency:{}", agency.id),
+        None,
+        Some(&after),
+    )
+    .await?;
+    Ok(agency)
+}
+
 impl Db {
     /// Creates an agency; the name must be unique.
     pub async fn create_agency(
@@ -36,36 +73,8 @@ impl Db {
         parent_id: Option<&str>,
         actor: &str,
     ) -> Result<Agency> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::Invalid("agency name is empty".into()));
-        }
-        let agency = Agency {
-            id: new_id(),
-            name: name.to_owned(),
-            parent_id: parent_id.map(str::to_owned),
-            created_at: from_millis(now_millis()),
-        };
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO agencies (id, name, parent_id, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&agency.id)
-        .bind(&agency.name)
-        .bind(agency.parent_id.as_deref())
-        .bind(agency.created_at.timestamp_millis())
-        .execute(&mut *tx)
-        .await?;
-        let after = json!(agency);
-        append_in(
-            &mut tx,
-            actor,
-            "agency.create",
-            &format!("agency:{}", agency.id),
-            None,
-            Some(&after),
-        )
-        .await?;
+        let agency = insert_in(&mut tx, name, parent_id, actor).await?;
         tx.commit().await?;
         Ok(agency)
     }

@@ -34,6 +34,23 @@ text_enum!(AlertLevel {
     Critical => "critical",
 });
 
+impl AlertLevel {
+    /// The priority of an alert of this level on a system of security level
+    /// `system_level`: levels 3–5 raise it one step (critical stays critical).
+    pub fn priority_on(self, system_level: Option<u8>) -> AlertLevel {
+        use AlertLevel::*;
+        if system_level.is_none_or(|l| l < 3) {
+            return self;
+        }
+        match self {
+            Informational => Low,
+            Low => Medium,
+            Medium => High,
+            High | Critical => Critical,
+        }
+    }
+}
+
 /// Where an alert is in the analysts' workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,6 +127,10 @@ pub struct Alert {
     /// The agency's name, for display (the API's `agency`).
     pub agency: String,
     pub system: Option<String>,
+    /// The security level (1–5) of the registered system the alert is attributed to.
+    pub system_level: Option<u8>,
+    /// The rule's level, raised one step on a system of level 3 or higher.
+    pub priority: AlertLevel,
     pub host: String,
     pub count: i64,
     pub first_seen: DateTime<Utc>,
@@ -241,8 +262,9 @@ pub struct AlertUpdate {
 
 const SELECT: &str = "SELECT a.id, a.rule_id, a.rule_title, a.rule_author, a.level, \
     a.agency_id, g.name AS agency_name, a.system, a.host, a.count, a.first_seen, a.last_seen, \
-    a.status, a.assignee, a.sample_event_ids, a.updated_at \
-    FROM alerts a JOIN agencies g ON g.id = a.agency_id";
+    a.status, a.assignee, a.sample_event_ids, a.updated_at, s.level AS system_level \
+    FROM alerts a JOIN agencies g ON g.id = a.agency_id \
+    LEFT JOIN information_systems s ON s.agency_id = a.agency_id AND s.name = a.system";
 
 /// The tables of the counting and grouped queries.
 const FROM: &str = "FROM alerts a JOIN agencies g ON g.id = a.agency_id";
@@ -251,15 +273,21 @@ const OPEN: &str = "('new', 'acknowledged', 'in_progress')";
 
 fn from_row(row: &AnyRow) -> Result<Alert> {
     let samples: String = row.try_get("sample_event_ids")?;
+    let level: AlertLevel = row.try_get::<String, _>("level")?.parse()?;
+    let system_level = row
+        .try_get::<Option<i64>, _>("system_level")?
+        .and_then(|l| u8::try_from(l).ok());
     Ok(Alert {
         id: row.try_get("id")?,
         rule_id: row.try_get("rule_id")?,
         rule_title: row.try_get("rule_title")?,
         rule_author: row.try_get("rule_author")?,
-        level: row.try_get::<String, _>("level")?.parse()?,
+        level,
         agency_id: row.try_get("agency_id")?,
         agency: row.try_get("agency_name")?,
         system: row.try_get("system")?,
+        system_level,
+        priority: level.priority_on(system_level),
         host: row.try_get("host")?,
         count: row.try_get("count")?,
         first_seen: from_millis(row.try_get("first_seen")?),

@@ -30,6 +30,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "0003_notifications.sql",
         include_str!("../../migrations/0003_notifications.sql"),
     ),
+    (
+        4,
+        "register",
+        "0004_register.sql",
+        include_str!("../../migrations/0004_register.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -22,6 +22,7 @@ mod credentials;
 mod migrations;
 mod notifications;
 mod quarantine;
+mod register;
 mod rules;
 mod sessions;
 mod sources;
@@ -49,6 +50,13 @@ pub use credentials::{
 };
 pub use notifications::{NotificationSettings, NotificationUpdate, MAX_NOTIFICATION_TARGETS};
 pub use quarantine::{NewQuarantine, QuarantineEntry};
+pub use register::{
+    url_host, AddressKind, AgencyContact, CatalogueVersion, Component, ContactDuty,
+    ControlAssessment, ControlResult, DossierStatus, EvidenceFile, Finding, FindingStatus,
+    FindingUpdate, ImportOutcome, InformationSystem, Inspection, InspectionPlan, NewContact,
+    NewFinding, NewInspection, Regime, SelfAssessment, Severity, SystemAddress, SystemDetails,
+    SystemFilter,
+};
 pub use rules::{MatchKind, NewRuleException, RuleException, RuleState};
 pub use sessions::{CreatedSession, Session, SESSION_IDLE_TIMEOUT, SESSION_LIFETIME};
 pub use sources::SourceAddress;
