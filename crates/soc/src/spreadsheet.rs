@@ -225,16 +225,14 @@ fn parse_row(cells: &Cells<'_>) -> Result<(String, SystemDetails), Vec<Reason>> 
     if agency.is_empty() {
         reasons.push(Reason::new("tên cơ quan trống", "agency is empty"));
     }
-    let level = match cell("level").parse::<u8>() {
-        Ok(level) => level,
-        Err(_) => {
-            reasons.push(Reason::new(
-                format!("cấp độ {:?} không phải số 1–5", cell("level")),
-                format!("level {:?} is not a number 1–5", cell("level")),
-            ));
-            0
-        }
-    };
+    // An unreadable level is reported here; a number outside 1–5 by `check_details`.
+    let level = cell("level").parse::<u8>().unwrap_or_else(|_| {
+        reasons.push(Reason::new(
+            format!("cấp độ {:?} không phải số 1–5", cell("level")),
+            format!("level {:?} is not a number 1–5", cell("level")),
+        ));
+        1
+    });
     let status = cell("dossier_status").to_lowercase();
     let dossier_status = status.parse::<DossierStatus>().unwrap_or_else(|_| {
         reasons.push(Reason::new(
@@ -288,9 +286,7 @@ fn parse_row(cells: &Cells<'_>) -> Result<(String, SystemDetails), Vec<Reason>> 
             Err(reason) => reasons.push(reason),
         }
     }
-    if (1..=5).contains(&level) || details.name.trim().is_empty() {
-        reasons.extend(check_details(&details));
-    }
+    reasons.extend(check_details(&details));
     if reasons.is_empty() {
         Ok((agency.to_owned(), details))
     } else {
