@@ -6,9 +6,10 @@
 //! detection and correlation ([`process`], [`correlate`]) with the analysts' enabled flags
 //! and [`exceptions`], folds detections into alerts and appends the events to the event
 //! store. [`metrics::Metrics`] counts every step for Prometheus; [`rules::RuleCatalog`]
-//! shows the loaded rules to the API.
+//! shows the loaded rules to the API, and [`backtest`] runs one of them over stored events.
 
 pub mod attribute;
+pub mod backtest;
 pub mod correlate;
 pub mod exceptions;
 pub mod intake;

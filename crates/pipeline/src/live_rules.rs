@@ -29,6 +29,7 @@ pub fn alert_level(level: vigil_sigma::Level) -> AlertLevel {
 }
 
 /// What one batch is detected with.
+#[derive(Debug)]
 pub struct RuleSnapshot {
     pub detector: Arc<Detector>,
     /// Alert id of each detection rule, by rule index.

@@ -3,13 +3,19 @@
 //! The pipeline publishes the rule list after every (re)load and counts hits per rule; the
 //! API lists rules from here and, after changing a rule's enabled flag or exceptions in
 //! the state database, calls [`RuleCatalog::request_reload`] so the pipeline applies the
-//! change to the next batch.
+//! change to the next batch. The [`RuleSnapshot`] in use is kept too, so a backtest
+//! ([`crate::backtest`]) runs the very rules live detection runs.
 
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
+
+use crate::live_rules::RuleSnapshot;
+
+/// The largest rule file whose text is shown.
+const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
 
 /// One loaded rule as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,6 +60,7 @@ pub struct RuleCatalog {
     hits: RwLock<HashMap<String, Arc<AtomicU64>>>,
     reload: Notify,
     unsupported: RwLock<Vec<(String, String)>>,
+    in_use: RwLock<Option<Arc<RuleSnapshot>>>,
 }
 
 impl RuleCatalog {
@@ -71,6 +78,39 @@ impl RuleCatalog {
             .collect();
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(Loaded { rules, by_id });
         *self.unsupported.write().unwrap_or_else(|p| p.into_inner()) = unsupported;
+    }
+
+    /// Publishes the rules the pipeline now detects with: their list, the rules that
+    /// failed to compile, and the snapshot itself.
+    pub fn publish_snapshot(&self, snapshot: Arc<RuleSnapshot>) {
+        let (rules, unsupported) = snapshot.catalogue();
+        self.publish(rules, unsupported);
+        *self.in_use.write().unwrap_or_else(|p| p.into_inner()) = Some(snapshot);
+    }
+
+    /// The rules the pipeline detects with, once it has published them.
+    pub fn in_use(&self) -> Option<Arc<RuleSnapshot>> {
+        self.in_use
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The YAML text of the file a rule was loaded from (built-in or on disk), when it
+    /// can be read and is not huge.
+    pub fn source_of(&self, id: &str) -> Option<String> {
+        let origin = self.get(id)?.rule.origin;
+        if origin.starts_with("builtin:") {
+            return vigil_detect::builtin_rule_files()
+                .into_iter()
+                .find(|(path, _)| *path == origin)
+                .map(|(_, text)| text.to_owned());
+        }
+        let meta = std::fs::metadata(&origin).ok()?;
+        if !meta.is_file() || meta.len() > MAX_SOURCE_BYTES {
+            return None;
+        }
+        std::fs::read_to_string(&origin).ok()
     }
 
     fn snapshot(&self) -> Arc<Loaded> {

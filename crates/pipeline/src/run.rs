@@ -152,12 +152,9 @@ async fn until_shutdown(
     }
 }
 
-fn publish(catalog: &RuleCatalog, metrics: &Metrics, snapshot: &RuleSnapshot) {
-    let (list, unsupported) = snapshot.catalogue();
-    metrics
-        .rules_loaded
-        .set(list.iter().filter(|r| r.enabled).count() as i64);
-    catalog.publish(list, unsupported);
+fn publish(catalog: &RuleCatalog, metrics: &Metrics, snapshot: &Arc<RuleSnapshot>) {
+    catalog.publish_snapshot(snapshot.clone());
+    metrics.rules_loaded.set(catalog.enabled_count() as i64);
 }
 
 /// Makes each batch durable on the bus and answers its sender; keeps rejects.

@@ -5,46 +5,14 @@
 //! `GET /` shared with the Elasticsearch-compatible API.
 
 mod api_common;
+mod console_common;
 
 use api_common::{at, Fixture};
+use console_common::{browser, browser_with, csrf_of, get, log_in_as, submit_login, PAYLOADS};
 use reqwest::header::{ACCEPT, CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
-use reqwest::{Client, Response, StatusCode};
-use vigil_store::db::{Agency, AlertLevel, Detection, NewUser, Role};
-
-/// The password each test user chooses for their one-time one.
-const PASSWORD: &str = "một mật khẩu đủ dài";
-
-/// Hostile text a sender could put in any log field.
-const PAYLOADS: &[&str] = &[
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "<svg onload=alert(1)>",
-    "\"><svg/onload=alert(1)>",
-];
-
-/// A client that keeps cookies and asks for HTML, following redirects like a browser.
-fn browser() -> Client {
-    browser_with(Policy::limited(5))
-}
-
-fn browser_with(redirects: Policy) -> Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(ACCEPT, "text/html,application/xhtml+xml".parse().unwrap());
-    Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .redirect(redirects)
-        .build()
-        .unwrap()
-}
-
-/// The value of the form's hidden `csrf` field.
-fn csrf_of(page: &str) -> String {
-    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    let end = start + page[start..].find('"').unwrap();
-    page[start..end].to_owned()
-}
+use reqwest::{Response, StatusCode};
+use vigil_store::db::{AlertLevel, Detection, Role};
 
 fn sets_session_cookie(response: &Response) -> bool {
     response
@@ -52,70 +20,6 @@ fn sets_session_cookie(response: &Response) -> bool {
         .get_all(SET_COOKIE)
         .iter()
         .any(|v| v.to_str().unwrap().starts_with("vigil_session="))
-}
-
-async fn get(f: &Fixture, client: &Client, path: &str) -> (StatusCode, String) {
-    let response = client
-        .get(format!("{}{path}", f.base))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
-/// Fills in and sends the login form.
-async fn submit_login(f: &Fixture, client: &Client, login: &str, password: &str) -> Response {
-    let (_, form) = get(f, client, "/login").await;
-    client
-        .post(format!("{}/login", f.base))
-        .form(&[
-            ("login", login),
-            ("password", password),
-            ("totp", ""),
-            ("csrf", &csrf_of(&form)),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Makes an account, logs it in through the console and changes its one-time password
-/// there; answers the logged-in client.
-async fn log_in_as(f: &Fixture, login: &str, role: Role, agency: Option<&Agency>) -> Client {
-    let created =
-        f.db.create_user(
-            &NewUser {
-                login: login.into(),
-                display_name: format!("{login} display"),
-                role,
-                agency_id: agency.map(|a| a.id.clone()),
-            },
-            "test",
-        )
-        .await
-        .unwrap();
-    let client = browser();
-    let response = submit_login(f, &client, login, &created.one_time_password).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.url().path().ends_with("/account/password"));
-    let page = response.text().await.unwrap();
-    // Every console page leads to the change form until the password is changed.
-    let (_, again) = get(f, &client, "/alerts").await;
-    assert!(again.contains("name=\"new_password\""), "{again}");
-    let response = client
-        .post(format!("{}/account/password", f.base))
-        .form(&[
-            ("current_password", created.one_time_password.as_str()),
-            ("new_password", PASSWORD),
-            ("repeat_password", PASSWORD),
-            ("csrf", &csrf_of(&page)),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.url().path(), "/");
-    client
 }
 
 #[tokio::test]

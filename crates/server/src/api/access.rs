@@ -46,6 +46,8 @@ pub enum Action {
     ViewUsers,
     /// Create user accounts, change their role, agency or state, reset passwords.
     ManageUsers,
+    /// Read the audit log and verify its chain.
+    ViewAudit,
     /// Register and edit information systems and record their self-assessments (an
     /// agency officer: their own agency's), and report remediation of findings.
     EditRegister,
@@ -64,7 +66,7 @@ pub fn permits(role: Role, action: Action) -> bool {
         WorkAlert => matches!(role, Admin | SocAnalyst | AgencyOfficer),
         AssignAlert | TuneRules | ManageSources => matches!(role, Admin | SocAnalyst),
         ManageAgencies | ManageTokens | ManageUsers => role == Admin,
-        ViewUsers => matches!(role, Admin | Auditor),
+        ViewUsers | ViewAudit => matches!(role, Admin | Auditor),
         EditRegister => matches!(role, Admin | SocAnalyst | AgencyOfficer),
         Inspect => matches!(role, Admin | SocAnalyst),
         ManageCatalogue => role == Admin,

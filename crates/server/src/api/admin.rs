@@ -14,11 +14,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::Row;
-use vigil_store::db::{Agency, Db, Role, Scope, SourceAddress, Tenant};
+use vigil_store::db::{Agency, CreatedToken, Role, Scope, SourceAddress};
 
 use super::access::{Action, Caller};
 use super::error::{ApiError, ApiResult};
@@ -68,9 +66,9 @@ pub(crate) async fn named_agency_id(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewAgency {
-    name: String,
-    parent_id: Option<String>,
+pub(crate) struct NewAgency {
+    pub(crate) name: String,
+    pub(crate) parent_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,24 +81,11 @@ struct NewSource {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewToken {
+pub(crate) struct NewToken {
     /// Agency id or name; required for ingest tokens and agency officers.
-    agency: Option<String>,
-    scope: String,
-    role: Option<String>,
-}
-
-/// A token as listed: everything but its secret, which is never stored.
-#[derive(Debug, Serialize)]
-struct TokenInfo {
-    id: String,
-    agency_id: Option<String>,
-    scope: String,
-    role: Option<String>,
-    created_at: Option<DateTime<Utc>>,
-    created_by: String,
-    last_used_at: Option<DateTime<Utc>>,
-    revoked: bool,
+    pub(crate) agency: Option<String>,
+    pub(crate) scope: String,
+    pub(crate) role: Option<String>,
 }
 
 /// Whether `address` is an IP address, a CIDR block or a plausible host name.
@@ -122,57 +107,6 @@ fn valid_source_address(address: &str) -> bool {
         && !name.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
-/// Tokens from both token tables, newest first, limited to the tenant and optionally to
-/// one id. (The state database has no listing call; this is read-only SQL over its
-/// schema.)
-async fn token_rows(db: &Db, tenant: &Tenant, id: Option<&str>) -> ApiResult<Vec<TokenInfo>> {
-    const COLUMNS: &str =
-        "id, agency_id, scope, role, created_at, created_by, last_used_at, revoked";
-    let mut clauses = Vec::new();
-    let mut args = Vec::new();
-    if let Some(agency) = tenant.agency_id() {
-        args.push(agency.to_owned());
-        clauses.push(format!("agency_id = ${}", args.len()));
-    }
-    if let Some(id) = id {
-        args.push(id.to_owned());
-        clauses.push(format!("id = ${}", args.len()));
-    }
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", clauses.join(" AND "))
-    };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM ingest_tokens{filter} UNION ALL \
-         SELECT {COLUMNS} FROM api_tokens{filter} ORDER BY created_at DESC, id DESC"
-    );
-    let mut query = sqlx::query(&sql);
-    for arg in &args {
-        query = query.bind(arg.as_str());
-    }
-    let rows = query
-        .fetch_all(db.pool())
-        .await
-        .map_err(ApiError::internal)?;
-    let time = |ms: Option<i64>| ms.and_then(DateTime::from_timestamp_millis);
-    rows.iter()
-        .map(|row| -> Result<TokenInfo, sqlx::Error> {
-            Ok(TokenInfo {
-                id: row.try_get("id")?,
-                agency_id: row.try_get("agency_id")?,
-                scope: row.try_get("scope")?,
-                role: row.try_get("role")?,
-                created_at: time(row.try_get("created_at")?),
-                created_by: row.try_get("created_by")?,
-                last_used_at: time(row.try_get("last_used_at")?),
-                revoked: row.try_get::<i64, _>("revoked")? != 0,
-            })
-        })
-        .collect::<Result<_, _>>()
-        .map_err(ApiError::internal)
-}
-
 async fn agencies(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(Action::Read)?;
     let mut agencies = state.db.list_agencies().await?;
@@ -185,8 +119,18 @@ async fn create_agency(
     caller: Caller,
     JsonBody(new): JsonBody<NewAgency>,
 ) -> ApiResult<(StatusCode, Json<Agency>)> {
+    let agency = add_agency(&state, &caller, &new).await?;
+    Ok((StatusCode::CREATED, Json(agency)))
+}
+
+/// Creates an agency for an admin (the API's and the console's way).
+pub(crate) async fn add_agency(
+    state: &AppState,
+    caller: &Caller,
+    new: &NewAgency,
+) -> ApiResult<Agency> {
     caller.require(Action::ManageAgencies)?;
-    if state.db.agency_by_name(&new.name).await?.is_some() {
+    if state.db.agency_by_name(new.name.trim()).await?.is_some() {
         return Err(ApiError::conflict("an agency with this name exists"));
     }
     if let Some(parent) = new.parent_id.as_deref() {
@@ -194,11 +138,10 @@ async fn create_agency(
             return Err(ApiError::bad_request("unknown parent agency"));
         }
     }
-    let agency = state
+    Ok(state
         .db
         .create_agency(&new.name, new.parent_id.as_deref(), caller.actor())
-        .await?;
-    Ok((StatusCode::CREATED, Json(agency)))
+        .await?)
 }
 
 async fn sources(
@@ -266,7 +209,7 @@ async fn add_source(
 
 async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.require(Action::ManageTokens)?;
-    let tokens = token_rows(&state.db, &caller.tenant(), None).await?;
+    let tokens = state.db.list_tokens(&caller.tenant(), None).await?;
     Ok(Json(json!({ "tokens": tokens })))
 }
 
@@ -275,14 +218,7 @@ async fn create_token(
     caller: Caller,
     JsonBody(new): JsonBody<NewToken>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    caller.require(Action::ManageTokens)?;
-    let scope: Scope = new.scope.parse()?;
-    let role: Option<Role> = new.role.as_deref().map(str::parse).transpose()?;
-    let agency_id = named_agency_id(&state, &caller, new.agency.as_deref()).await?;
-    let created = state
-        .db
-        .create_token(agency_id.as_deref(), scope, role, caller.actor())
-        .await?;
+    let created = issue_token(&state, &caller, &new).await?;
     let body = json!({
         "id": created.id,
         "token": created.plaintext,
@@ -293,20 +229,45 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// Makes a token for an admin; its plaintext is in the answer and nowhere else.
+pub(crate) async fn issue_token(
+    state: &AppState,
+    caller: &Caller,
+    new: &NewToken,
+) -> ApiResult<CreatedToken> {
+    caller.require(Action::ManageTokens)?;
+    let scope: Scope = new.scope.parse()?;
+    let role: Option<Role> = new.role.as_deref().map(str::parse).transpose()?;
+    let agency_id = named_agency_id(state, caller, new.agency.as_deref()).await?;
+    Ok(state
+        .db
+        .create_token(agency_id.as_deref(), scope, role, caller.actor())
+        .await?)
+}
+
 async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<StatusCode> {
+    withdraw_token(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes a token the caller's tenant can see (404 otherwise) and forgets every cached
+/// verification, so it stops working at once.
+pub(crate) async fn withdraw_token(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
     caller.require(Action::ManageTokens)?;
-    let visible = !token_rows(&state.db, &caller.tenant(), Some(&id))
+    let visible = !state
+        .db
+        .list_tokens(&caller.tenant(), Some(id))
         .await?
         .is_empty();
-    if !visible || !state.db.revoke_token(&id, caller.actor()).await? {
+    if !visible || !state.db.revoke_token(id, caller.actor()).await? {
         return Err(ApiError::not_found("token"));
     }
     state.auth.clear();
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[cfg(test)]

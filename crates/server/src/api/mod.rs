@@ -37,7 +37,7 @@ pub mod metrics;
 pub mod openapi;
 mod quarantine;
 mod register;
-mod rules;
+pub(crate) mod rules;
 
 use axum::Router;
 

@@ -82,14 +82,14 @@ struct ListParams {
 /// The body of `POST /api/v1/rules/{id}/exceptions`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ExceptionBody {
-    field: String,
+pub(crate) struct ExceptionBody {
+    pub(crate) field: String,
     #[serde(rename = "match")]
-    match_kind: String,
-    pattern: String,
+    pub(crate) match_kind: String,
+    pub(crate) pattern: String,
     /// Agency id or name; absent: every agency.
-    agency: Option<String>,
-    comment: Option<String>,
+    pub(crate) agency: Option<String>,
+    pub(crate) comment: Option<String>,
 }
 
 /// Checks that an exception's pattern means something for its kind of match: not empty,
@@ -106,7 +106,7 @@ fn validate_pattern(kind: MatchKind, pattern: &str) -> Result<(), String> {
 }
 
 /// A loaded rule, with the enabled flag the database holds for it.
-async fn rule_view(state: &AppState, id: &str) -> ApiResult<RuleView> {
+pub(crate) async fn rule_view(state: &AppState, id: &str) -> ApiResult<RuleView> {
     let mut view = state
         .rules
         .get(id)
@@ -118,7 +118,7 @@ async fn rule_view(state: &AppState, id: &str) -> ApiResult<RuleView> {
 }
 
 /// The enabled flags set in the database, by rule id.
-async fn overrides(state: &AppState) -> ApiResult<HashMap<String, bool>> {
+pub(crate) async fn overrides(state: &AppState) -> ApiResult<HashMap<String, bool>> {
     Ok(state
         .db
         .rule_states()
@@ -129,7 +129,7 @@ async fn overrides(state: &AppState) -> ApiResult<HashMap<String, bool>> {
 }
 
 /// Exceptions of one rule (or all) that apply to every agency or to the caller's.
-async fn visible_exceptions(
+pub(crate) async fn visible_exceptions(
     state: &AppState,
     caller: &Caller,
     rule_id: Option<&str>,
@@ -249,15 +249,27 @@ async fn set_enabled(
     PathParams(id): PathParams<String>,
     enabled: bool,
 ) -> ApiResult<Json<RuleSummary>> {
-    caller.require(Action::TuneRules)?;
-    rule_view(&state, &id).await?;
-    state
-        .db
-        .set_rule_enabled(&id, enabled, caller.actor())
-        .await?;
-    state.rules.request_reload();
+    switch_rule(&state, &caller, &id, enabled).await?;
     let exceptions = visible_exceptions(&state, &caller, Some(&id)).await?.len();
     Ok(Json(summary(rule_view(&state, &id).await?, exceptions)))
+}
+
+/// Enables or disables a loaded rule (audited by the database) and asks the pipeline to
+/// apply it.
+pub(crate) async fn switch_rule(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    enabled: bool,
+) -> ApiResult<()> {
+    caller.require(Action::TuneRules)?;
+    rule_view(state, id).await?;
+    state
+        .db
+        .set_rule_enabled(id, enabled, caller.actor())
+        .await?;
+    state.rules.request_reload();
+    Ok(())
 }
 
 async fn exceptions(
@@ -277,14 +289,26 @@ async fn add_exception(
     PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<ExceptionBody>,
 ) -> ApiResult<(StatusCode, Json<RuleException>)> {
+    let exception = except(&state, &caller, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(exception)))
+}
+
+/// Adds an exception to a loaded rule once its pattern compiles as the pipeline will
+/// compile it, and asks the pipeline to apply it.
+pub(crate) async fn except(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: ExceptionBody,
+) -> ApiResult<RuleException> {
     caller.require(Action::TuneRules)?;
-    rule_view(&state, &id).await?;
+    rule_view(state, id).await?;
     let match_kind: MatchKind = body.match_kind.parse()?;
     validate_pattern(match_kind, &body.pattern)
         .map_err(|reason| ApiError::bad_request("invalid exception pattern").with_detail(reason))?;
-    let agency_id = named_agency_id(&state, &caller, body.agency.as_deref()).await?;
+    let agency_id = named_agency_id(state, caller, body.agency.as_deref()).await?;
     let new = NewRuleException {
-        rule_id: id,
+        rule_id: id.to_owned(),
         agency_id,
         field: body.field,
         match_kind,
@@ -293,7 +317,7 @@ async fn add_exception(
     };
     let exception = state.db.add_rule_exception(&new, caller.actor()).await?;
     state.rules.request_reload();
-    Ok((StatusCode::CREATED, Json(exception)))
+    Ok(exception)
 }
 
 async fn delete_exception(
@@ -301,21 +325,33 @@ async fn delete_exception(
     caller: Caller,
     PathParams((id, exception_id)): PathParams<(String, String)>,
 ) -> ApiResult<StatusCode> {
+    drop_exception(&state, &caller, &id, &exception_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an exception of rule `id` that the caller can see (404 otherwise) and asks the
+/// pipeline to apply it.
+pub(crate) async fn drop_exception(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    exception_id: &str,
+) -> ApiResult<()> {
     caller.require(Action::TuneRules)?;
-    let known = visible_exceptions(&state, &caller, Some(&id))
+    let known = visible_exceptions(state, caller, Some(id))
         .await?
         .iter()
         .any(|e| e.id == exception_id);
     if !known
         || !state
             .db
-            .delete_rule_exception(&exception_id, caller.actor())
+            .delete_rule_exception(exception_id, caller.actor())
             .await?
     {
         return Err(ApiError::not_found("rule exception"));
     }
     state.rules.request_reload();
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[cfg(test)]

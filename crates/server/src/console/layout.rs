@@ -4,11 +4,11 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
-use vigil_store::db::Role;
 
 use super::assets::STYLESHEET;
 use super::i18n::{Lang, Msg};
 use super::Viewer;
+use crate::api::access::Action;
 
 /// The sections of the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub(super) enum Section {
     Search,
     Rules,
     Admin,
+    Audit,
+    Account,
 }
 
 impl Section {
@@ -28,6 +30,8 @@ impl Section {
             Section::Search => "/search",
             Section::Rules => "/rules",
             Section::Admin => "/admin",
+            Section::Audit => "/audit",
+            Section::Account => "/account",
         }
     }
 
@@ -38,6 +42,8 @@ impl Section {
             Section::Search => Msg::NavSearch,
             Section::Rules => Msg::NavRules,
             Section::Admin => Msg::NavAdmin,
+            Section::Audit => Msg::NavAudit,
+            Section::Account => Msg::AccountTitle,
         }
     }
 }
@@ -77,8 +83,11 @@ pub(super) fn page(viewer: &Viewer, active: Section, title: &str, body: Markup) 
         Section::Search,
         Section::Rules,
     ];
-    if user.role == Role::Admin {
+    if viewer.caller.can(Action::ManageUsers) {
         sections.push(Section::Admin);
+    }
+    if viewer.caller.can(Action::ViewAudit) {
+        sections.push(Section::Audit);
     }
     html! {
         (DOCTYPE)
@@ -97,7 +106,11 @@ pub(super) fn page(viewer: &Viewer, active: Section, title: &str, body: Markup) 
                         }
                     }
                     div.user {
-                        span title=(user.role.as_str()) { (user.display_name) }
+                        @if active == Section::Account {
+                            a href=(Section::Account.href()) title=(user.role.as_str()) aria-current="page" { (user.display_name) }
+                        } @else {
+                            a href=(Section::Account.href()) title=(user.role.as_str()) { (user.display_name) }
+                        }
                         (language_switch(lang))
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(viewer.session.csrf_token);

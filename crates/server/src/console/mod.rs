@@ -15,19 +15,31 @@
 //!
 //! - [`login`]: `GET/POST /login`, `POST /logout`, `GET/POST /account/password`;
 //! - [`alerts`]: the overview at `GET /`, `GET /alerts`, `GET/POST /alerts/{id}`;
+//! - [`rules`]: `GET /rules`, `GET /rules/{id}` with enable/disable, exceptions and a
+//!   backtest over stored events;
+//! - [`admin`]: `GET /admin` (admins only): users, agencies, tokens, notifications;
+//! - [`audit`]: `GET /audit` (admins and auditors): the audit log and its verification;
+//! - [`account`]: `GET /account`: the viewer's account and TOTP enrolment;
 //! - [`layout`]: the page frame (header, navigation, language switch) and error pages;
-//! - [`pending`]: the sections whose pages come later (search, rules, administration).
+//! - [`notice`], [`paging`]: what a page says after a form, and links between pages;
+//! - [`pending`]: the sections whose pages come later (search).
 //!
 //! `GET /` is also the Elasticsearch cluster-info endpoint of [`crate::ingest`]:
 //! [`browser_root`], layered over the whole app, hands a `GET /` whose `Accept` names
 //! `text/html` to the console and every other request on unchanged.
 
+mod account;
+mod admin;
 mod alerts;
 mod assets;
+mod audit;
 mod i18n;
 mod layout;
 mod login;
+mod notice;
+mod paging;
 mod pending;
+mod rules;
 
 use std::sync::Arc;
 
@@ -59,6 +71,10 @@ pub fn router() -> Router<AppState> {
         .merge(login::routes())
         .merge(alerts::routes())
         .merge(pending::routes())
+        .merge(rules::routes())
+        .merge(admin::routes())
+        .merge(audit::routes())
+        .merge(account::routes())
         .merge(assets::routes())
         .layer(Extension(Arc::new(limiter)))
         .layer(middleware::from_fn(page_headers))

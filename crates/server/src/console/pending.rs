@@ -1,14 +1,10 @@
-//! Sections of the navigation whose pages come in later slices (search, rules,
-//! administration): each answers a page that says so, inside the console's frame, so
-//! the navigation never leads out of it. Administration is for admins only (404 for
-//! others, as in the API).
+//! Sections of the navigation whose pages come in later slices (search): each answers a
+//! page that says so, inside the console's frame, so the navigation never leads out of it.
 
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::html;
-use vigil_store::db::Role;
 
 use super::i18n::Msg;
 use super::layout::{self, Section};
@@ -17,26 +13,14 @@ use crate::state::AppState;
 
 /// The routes of this module.
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/search",
-            get(|v: Viewer| async move { pending(v, Section::Search) }),
-        )
-        .route(
-            "/rules",
-            get(|v: Viewer| async move { pending(v, Section::Rules) }),
-        )
-        .route(
-            "/admin",
-            get(|v: Viewer| async move { pending(v, Section::Admin) }),
-        )
+    Router::new().route(
+        "/search",
+        get(|v: Viewer| async move { pending(v, Section::Search) }),
+    )
 }
 
 fn pending(viewer: Viewer, section: Section) -> Response {
     let lang = viewer.lang;
-    if section == Section::Admin && viewer.session.user.role != Role::Admin {
-        return layout::error_page(lang, StatusCode::NOT_FOUND);
-    }
     let title = lang.t(section.label());
     let body = html! {
         h1 { (title) }

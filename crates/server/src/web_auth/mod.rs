@@ -33,7 +33,7 @@
 pub mod cookie;
 pub mod rate_limit;
 mod session;
-mod users;
+pub(crate) mod users;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -10,7 +10,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
-use vigil_store::db::{NewUser, Role, User, UserUpdate};
+use vigil_store::db::{CreatedUser, NewUser, Role, User, UserUpdate};
 
 use crate::api::access::{Action, Caller};
 use crate::api::admin::named_agency_id;
@@ -28,25 +28,25 @@ pub(super) fn routes() -> Router<AppState> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewUserRequest {
-    login: String,
-    display_name: Option<String>,
-    role: String,
+pub(crate) struct NewUserRequest {
+    pub(crate) login: String,
+    pub(crate) display_name: Option<String>,
+    pub(crate) role: String,
     /// Agency id or name; required for agency officers.
-    agency: Option<String>,
+    pub(crate) agency: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UserChange {
-    display_name: Option<String>,
-    role: Option<String>,
+pub(crate) struct UserChange {
+    pub(crate) display_name: Option<String>,
+    pub(crate) role: Option<String>,
     /// Agency id or name; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    agency: Option<Option<String>>,
-    disabled: Option<bool>,
+    pub(crate) agency: Option<Option<String>>,
+    pub(crate) disabled: Option<bool>,
     /// Only `false`: turns off a lost second factor.
-    totp_enabled: Option<bool>,
+    pub(crate) totp_enabled: Option<bool>,
 }
 
 /// Tells a field given as `null` (`Some(None)`) from an absent one (`None`).
@@ -74,21 +74,30 @@ async fn create(
     caller: Caller,
     JsonBody(new): JsonBody<NewUserRequest>,
 ) -> ApiResult<Response> {
+    let created = create_account(&state, &caller, new).await?;
+    let body = json!({
+        "user": created.user,
+        "one_time_password": created.one_time_password,
+    });
+    Ok(secret_answer(StatusCode::CREATED, body))
+}
+
+/// Creates an account for an admin; its one-time password is in the answer only.
+pub(crate) async fn create_account(
+    state: &AppState,
+    caller: &Caller,
+    new: NewUserRequest,
+) -> ApiResult<CreatedUser> {
     caller.require(Action::ManageUsers)?;
     let role: Role = new.role.parse()?;
-    let agency_id = named_agency_id(&state, &caller, new.agency.as_deref()).await?;
+    let agency_id = named_agency_id(state, caller, new.agency.as_deref()).await?;
     let new = NewUser {
         login: new.login,
         display_name: new.display_name.unwrap_or_default(),
         role,
         agency_id,
     };
-    let created = state.db.create_user(&new, caller.actor()).await?;
-    let body = json!({
-        "user": created.user,
-        "one_time_password": created.one_time_password,
-    });
-    Ok(secret_answer(StatusCode::CREATED, body))
+    Ok(state.db.create_user(&new, caller.actor()).await?)
 }
 
 async fn update(
@@ -97,12 +106,22 @@ async fn update(
     PathParams(id): PathParams<String>,
     JsonBody(change): JsonBody<UserChange>,
 ) -> ApiResult<Json<User>> {
+    Ok(Json(change_account(&state, &caller, &id, change).await?))
+}
+
+/// Applies an admin's change to an account (404 for an unknown one).
+pub(crate) async fn change_account(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    change: UserChange,
+) -> ApiResult<User> {
     caller.require(Action::ManageUsers)?;
-    if state.db.user(&id).await?.is_none() {
+    if state.db.user(id).await?.is_none() {
         return Err(ApiError::not_found("user"));
     }
     let agency_id = match change.agency {
-        Some(key) => Some(named_agency_id(&state, &caller, key.as_deref()).await?),
+        Some(key) => Some(named_agency_id(state, caller, key.as_deref()).await?),
         None => None,
     };
     let update = UserUpdate {
@@ -112,9 +131,7 @@ async fn update(
         disabled: change.disabled,
         totp_enabled: change.totp_enabled,
     };
-    Ok(Json(
-        state.db.update_user(&id, &update, caller.actor()).await?,
-    ))
+    Ok(state.db.update_user(id, &update, caller.actor()).await?)
 }
 
 async fn reset_password(
@@ -122,13 +139,22 @@ async fn reset_password(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Response> {
-    caller.require(Action::ManageUsers)?;
-    if state.db.user(&id).await?.is_none() {
-        return Err(ApiError::not_found("user"));
-    }
-    let password = state.db.reset_password(&id, caller.actor()).await?;
+    let password = reset_account(&state, &caller, &id).await?;
     Ok(secret_answer(
         StatusCode::OK,
         json!({ "one_time_password": password }),
     ))
+}
+
+/// Gives an account a new one-time password, answered for an admin to hand over.
+pub(crate) async fn reset_account(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<String> {
+    caller.require(Action::ManageUsers)?;
+    if state.db.user(id).await?.is_none() {
+        return Err(ApiError::not_found("user"));
+    }
+    Ok(state.db.reset_password(id, caller.actor()).await?)
 }
