@@ -371,3 +371,93 @@ async fn acknowledged_batches_survive_a_restart() {
     again.stored(500).await;
     assert!(Path::new(&path).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_from_a_registered_system_raise_alerts_with_its_system_and_level() {
+    use vigil_store::db::{AddressKind, AlertLevel, SystemAddress, SystemDetails};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&format!(
+        "sqlite://{}",
+        dir.path().join("state.db").display()
+    ))
+    .await
+    .unwrap();
+    let justice = db.create_agency("So Tu phap", None, "test").await.unwrap();
+    db.add_source_address("10.30.0.0/16", &justice.id, None, "test")
+        .await
+        .unwrap();
+    let address = |address: &str, kind| SystemAddress {
+        address: address.into(),
+        kind,
+        internet_facing: false,
+    };
+    let mut records = SystemDetails::new("Ly lich tu phap", 3);
+    records.addresses = vec![address("10.30.5.7", AddressKind::Ip)];
+    db.create_system(&justice.id, &records, "test")
+        .await
+        .unwrap();
+    let mut registry = SystemDetails::new("Ho tich", 2);
+    registry.addresses = vec![
+        address("tp-app02", AddressKind::Host),
+        address("https://hotich.example.gov.vn/tra-cuu", AddressKind::Url),
+    ];
+    db.create_system(&justice.id, &registry, "test")
+        .await
+        .unwrap();
+    db.close().await;
+
+    let h = start(dir).await;
+    let from = |peer: &str, event: Event| {
+        let mut b = batch(vec![event]);
+        b.peer = Some(peer.parse().unwrap());
+        b
+    };
+    let intake = &h.pipeline.intake;
+    // By the registered IP address.
+    intake
+        .submit(from(
+            "10.30.5.7",
+            process_event("TP-DB01", "powershell -enc AAAA"),
+        ))
+        .await
+        .unwrap();
+    // By the registered host name and by a URL's host, within the agency's block.
+    intake
+        .submit(from(
+            "10.30.9.9",
+            process_event("TP-APP02", "powershell -enc BBBB"),
+        ))
+        .await
+        .unwrap();
+    intake
+        .submit(from(
+            "10.30.9.10",
+            process_event("hotich.example.gov.vn", "powershell -enc CCCC"),
+        ))
+        .await
+        .unwrap();
+    h.stored(3).await;
+    let alerts = h.alerts().await;
+    let on = |host: &str| alerts.iter().find(|a| a.host == host).expect(host);
+    let records_alert = on("TP-DB01");
+    assert_eq!(records_alert.agency_id, justice.id);
+    assert_eq!(records_alert.system.as_deref(), Some("Ly lich tu phap"));
+    assert_eq!(records_alert.system_level, Some(3));
+    assert_eq!(records_alert.level, AlertLevel::High);
+    assert_eq!(
+        records_alert.priority,
+        AlertLevel::Critical,
+        "level 3 raises it"
+    );
+    for host in ["TP-APP02", "hotich.example.gov.vn"] {
+        let alert = on(host);
+        assert_eq!(alert.system.as_deref(), Some("Ho tich"), "{host}");
+        assert_eq!(alert.system_level, Some(2));
+        assert_eq!(alert.priority, AlertLevel::High, "level 2 leaves it");
+    }
+    let stored = h
+        .store
+        .search(&"host:TP-DB01".parse().unwrap(), TimeRange::ALL, 1, 0, None)
+        .unwrap();
+    assert_eq!(stored.events[0].system, "Ly lich tu phap");
+}
