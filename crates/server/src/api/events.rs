@@ -63,7 +63,7 @@ impl From<StoredEvent> for EventView {
 }
 
 /// Runs `f` on the event store on the blocking pool.
-pub(super) async fn on_store<T, F>(state: &AppState, f: F) -> ApiResult<T>
+pub(crate) async fn on_store<T, F>(state: &AppState, f: F) -> ApiResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&dyn EventStore) -> Result<T, StoreError> + Send + 'static,

@@ -31,7 +31,7 @@ pub mod access;
 pub(crate) mod admin;
 mod alerts;
 pub mod error;
-mod events;
+pub(crate) mod events;
 pub(crate) mod extract;
 pub mod metrics;
 pub mod openapi;

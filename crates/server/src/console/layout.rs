@@ -3,12 +3,30 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use maud::{html, Markup, DOCTYPE};
 
 use super::assets::STYLESHEET;
 use super::i18n::{Lang, Msg};
 use super::Viewer;
 use crate::api::access::Action;
+
+/// How the console shows an instant (always UTC, which pages say where it matters).
+pub(super) fn utc_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A link to `path` with `params` as its query string, percent-encoded.
+pub(super) fn href<V: AsRef<str>>(path: &str, params: &[(&str, V)]) -> String {
+    if params.is_empty() {
+        return path.to_owned();
+    }
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in params {
+        query.append_pair(name, value.as_ref());
+    }
+    format!("{path}?{}", query.finish())
+}
 
 /// The sections of the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,7 +14,11 @@
 //! form a random one doubled in a cookie, every later form the session's.
 //!
 //! - [`login`]: `GET/POST /login`, `POST /logout`, `GET/POST /account/password`;
-//! - [`alerts`]: the overview at `GET /`, `GET /alerts`, `GET/POST /alerts/{id}`;
+//! - [`overview`]: the dashboard at `GET /` (alert charts, ingest health), drawn with
+//!   [`charts`];
+//! - [`alerts`]: `GET /alerts` (with bulk changes), `GET/POST /alerts/{id}`;
+//!   [`alert_stream`]: `GET /alerts/stream`, new alerts as server-sent events;
+//! - [`search`]: `GET /search`, `GET /search/event/{id}`, `GET /search/export.csv`;
 //! - [`rules`]: `GET /rules`, `GET /rules/{id}` with enable/disable, exceptions and a
 //!   backtest over stored events;
 //! - [`admin`]: `GET /admin` (admins only): users, agencies, tokens, notifications;
@@ -22,7 +26,6 @@
 //! - [`account`]: `GET /account`: the viewer's account and TOTP enrolment;
 //! - [`layout`]: the page frame (header, navigation, language switch) and error pages;
 //! - [`notice`], [`paging`]: what a page says after a form, and links between pages;
-//! - [`pending`]: the sections whose pages come later (search).
 //!
 //! `GET /` is also the Elasticsearch cluster-info endpoint of [`crate::ingest`]:
 //! [`browser_root`], layered over the whole app, hands a `GET /` whose `Accept` names
@@ -30,16 +33,19 @@
 
 mod account;
 mod admin;
+mod alert_stream;
 mod alerts;
 mod assets;
 mod audit;
+mod charts;
 mod i18n;
 mod layout;
 mod login;
 mod notice;
+mod overview;
 mod paging;
-mod pending;
 mod rules;
+mod search;
 
 use std::sync::Arc;
 
@@ -70,7 +76,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(alerts::routes())
-        .merge(pending::routes())
+        .merge(alert_stream::routes())
+        .merge(search::routes())
         .merge(rules::routes())
         .merge(admin::routes())
         .merge(audit::routes())
@@ -93,7 +100,7 @@ pub async fn browser_root(State(state): State<AppState>, request: Request, next:
     let chosen = Lang::from_query(request.uri());
     let (mut parts, _) = request.into_parts();
     let mut response = match Viewer::from_request_parts(&mut parts, &state).await {
-        Ok(viewer) => alerts::overview(State(state), viewer).await,
+        Ok(viewer) => overview::overview(State(state), viewer, parts.uri).await,
         Err(refused) => refused,
     };
     secure_page(&mut response, chosen);
