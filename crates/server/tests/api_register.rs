@@ -350,3 +350,64 @@ async fn alerts_of_a_registered_system_carry_its_level_and_a_raised_priority() {
     let (_, list) = f.get(&f.tokens.analyst, "/api/v1/alerts").await;
     assert_eq!(list["alerts"][0]["system_level"], 4);
 }
+
+#[tokio::test]
+async fn evidence_is_kept_with_its_sha256_and_contacts_per_agency() {
+    let f = Fixture::start().await;
+    let id = create(
+        &f,
+        &f.tokens.officer_a,
+        json!({"name": "Một cửa", "level": 2}),
+    )
+    .await;
+    let (_, assessment) = f
+        .post(
+            &f.tokens.officer_a,
+            &format!("/api/v1/systems/{id}/assessments"),
+            json!({"results": [{"control_id": "KT.DL.1", "result": "met"}]}),
+        )
+        .await;
+    let evidence = format!(
+        "/api/v1/systems/{id}/assessments/{}/evidence",
+        assessment["id"].as_str().unwrap()
+    );
+    let upload = |token: &str, path: &str| {
+        f.client
+            .post(format!("{}{path}?name=sao-luu.pdf&control=KT.DL.1", f.base))
+            .bearer_auth(token.to_owned())
+            .body("abc")
+            .send()
+    };
+    let response = upload(&f.tokens.officer_a, &evidence).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let kept: Value = response.json().await.unwrap();
+    assert_eq!(
+        kept["sha256"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(kept["size"], 3);
+    let response = upload(&f.tokens.officer_b, &evidence).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (_, listed) = f.get(&f.tokens.auditor, &evidence).await;
+    assert_eq!(listed["evidence"][0]["file_name"], "sao-luu.pdf");
+    assert!(listed["evidence"][0].get("content").is_none());
+
+    let contacts = format!("/api/v1/agencies/{}/contacts", f.a.id);
+    let person =
+        json!({"name": "Nguyễn Văn An", "title": "Phó Giám đốc", "duty": "security_officer"});
+    assert_eq!(
+        f.post(&f.tokens.officer_b, &contacts, person.clone())
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (code, added) = f.post(&f.tokens.officer_a, &contacts, person).await;
+    assert_eq!(code, StatusCode::CREATED, "{added}");
+    let (_, list) = f.get(&f.tokens.leader, &contacts).await;
+    assert_eq!(list["contacts"][0]["duty"], "security_officer");
+    let audited =
+        f.db.audit_list(Some(&format!("agency:{}", f.a.id)), 10, 0)
+            .await
+            .unwrap();
+    assert_eq!(audited[0].action, "agency_contact.add");
+}

@@ -2,6 +2,7 @@
 //! [`Db`] (which audits every change). Reads and changes take the caller's [`Tenant`],
 //! so an agency officer's call never reaches another agency's system: it is not found.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
@@ -282,11 +283,12 @@ impl Register {
         for s in &systems {
             let score = match latest.get(&s.id) {
                 Some(a) => {
-                    if !catalogues.contains_key(&a.catalogue_version) {
-                        let (_, c) = self.catalogue(Some(a.catalogue_version)).await?;
-                        catalogues.insert(a.catalogue_version, c);
-                    }
-                    let catalogue = &catalogues[&a.catalogue_version];
+                    let catalogue = match catalogues.entry(a.catalogue_version) {
+                        Entry::Occupied(known) => known.into_mut(),
+                        Entry::Vacant(slot) => {
+                            slot.insert(self.catalogue(Some(a.catalogue_version)).await?.1)
+                        }
+                    };
                     let score = score_system(catalogue, s.details.level, &a.results);
                     rollup.add(&s.agency, s.details.level, &score);
                     Some(score)

@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -24,13 +25,13 @@ use vigil_soc::dossier::approver_for_level;
 use vigil_soc::gaps::Observations;
 use vigil_soc::{Catalogue, Reason, Register};
 use vigil_store::db::{
-    ControlAssessment, DossierStatus, FindingStatus, FindingUpdate, InformationSystem, NewFinding,
-    NewInspection, Regime, SystemAddress, SystemDetails, SystemFilter,
+    ControlAssessment, DossierStatus, FindingStatus, FindingUpdate, InformationSystem, NewContact,
+    NewFinding, NewInspection, Regime, SystemAddress, SystemDetails, SystemFilter,
 };
 use vigil_store::events::{Query, TimeRange};
 
 use super::access::{Action, Caller};
-use super::admin::named_agency_id;
+use super::admin::{named_agency_id, visible_agency};
 use super::error::{ApiError, ApiResult};
 use super::events::on_store;
 use super::extract::{JsonBody, PathParams, QueryParams};
@@ -50,6 +51,14 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/v1/systems/{id}/assessments",
             get(list_assessments).post(record_assessment),
         )
+        .route(
+            "/api/v1/systems/{id}/assessments/{assessment_id}/evidence",
+            get(assessment_evidence).post(add_assessment_evidence),
+        )
+        .route(
+            "/api/v1/agencies/{id}/contacts",
+            get(agency_contacts).post(add_agency_contact),
+        )
         .route("/api/v1/catalogue", get(catalogue).put(replace_catalogue))
         .route(
             "/api/v1/inspection-plans",
@@ -67,6 +76,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/api/v1/findings/{id}",
             get(one_finding).patch(update_finding),
+        )
+        .route(
+            "/api/v1/findings/{id}/evidence",
+            get(finding_evidence).post(add_finding_evidence),
         )
         .route("/api/v1/register/compliance", get(compliance))
         .route("/api/v1/register/dashboard", get(dashboard))
@@ -365,6 +378,146 @@ async fn record_assessment(
         .record_assessment(&caller.tenant(), &id, &input.results, caller.actor())
         .await?;
     Ok((StatusCode::CREATED, Json(json!(assessment))))
+}
+
+#[derive(Debug, Deserialize)]
+struct EvidenceParams {
+    /// The file's name as uploaded.
+    name: String,
+    /// The control the file backs, for an assessment.
+    control: Option<String>,
+}
+
+/// The owner key of assessment `assessment_id` of system `id`, if the caller sees the
+/// system and the assessment is its own.
+async fn assessment_owner(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    assessment_id: &str,
+) -> ApiResult<String> {
+    let tenant = caller.tenant();
+    register(state).visible_system(&tenant, id).await?;
+    let assessments = state.db.list_assessments(&tenant, Some(id), false).await?;
+    if !assessments.iter().any(|a| a.id == assessment_id) {
+        return Err(ApiError::not_found(&format!("assessment {assessment_id}")));
+    }
+    Ok(format!("assessment:{assessment_id}"))
+}
+
+async fn assessment_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((id, assessment_id)): PathParams<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Action::Read)?;
+    let owner = assessment_owner(&state, &caller, &id, &assessment_id).await?;
+    Ok(Json(
+        json!({ "evidence": state.db.list_evidence(&owner).await? }),
+    ))
+}
+
+/// Keeps the request body as evidence; answers its SHA-256 and size.
+async fn add_assessment_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((id, assessment_id)): PathParams<(String, String)>,
+    QueryParams(params): QueryParams<EvidenceParams>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Action::EditRegister)?;
+    let owner = assessment_owner(&state, &caller, &id, &assessment_id).await?;
+    let evidence = state
+        .db
+        .add_evidence(
+            &owner,
+            params.control.as_deref(),
+            &params.name,
+            &body,
+            caller.actor(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(evidence))))
+}
+
+/// The owner key of finding `id`, if the caller sees it.
+async fn finding_owner(state: &AppState, caller: &Caller, id: &str) -> ApiResult<String> {
+    state
+        .db
+        .finding(&caller.tenant(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("finding {id}")))?;
+    Ok(format!("finding:{id}"))
+}
+
+async fn finding_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Action::Read)?;
+    let owner = finding_owner(&state, &caller, &id).await?;
+    Ok(Json(
+        json!({ "evidence": state.db.list_evidence(&owner).await? }),
+    ))
+}
+
+/// Keeps the request body as remediation evidence of a finding.
+async fn add_finding_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    QueryParams(params): QueryParams<EvidenceParams>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Action::EditRegister)?;
+    let owner = finding_owner(&state, &caller, &id).await?;
+    let evidence = state
+        .db
+        .add_evidence(&owner, None, &params.name, &body, caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(evidence))))
+}
+
+/// The agency `key` (id or name) if the caller sees it; 404 otherwise.
+async fn seen_agency_id(state: &AppState, caller: &Caller, key: &str) -> ApiResult<String> {
+    visible_agency(state, caller, key)
+        .await?
+        .map(|a| a.id)
+        .ok_or_else(|| ApiError::not_found(&format!("agency {key}")))
+}
+
+async fn agency_contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(key): PathParams<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Action::Read)?;
+    let agency_id = seen_agency_id(&state, &caller, &key).await?;
+    Ok(Json(
+        json!({ "contacts": state.db.agency_contacts(&agency_id).await? }),
+    ))
+}
+
+/// Adds a responsible person: admins for any agency, officers for their own.
+async fn add_agency_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(key): PathParams<String>,
+    JsonBody(contact): JsonBody<NewContact>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require(Action::EditRegister)?;
+    let agency_id = seen_agency_id(&state, &caller, &key).await?;
+    if !caller.can(Action::ManageAgencies) && caller.tenant_agency().is_none() {
+        return Err(ApiError::forbidden(
+            "only admins and the agency's officers add contacts",
+        ));
+    }
+    let created = state
+        .db
+        .add_agency_contact(&agency_id, &contact, caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(created))))
 }
 
 #[derive(Debug, Deserialize)]

@@ -79,6 +79,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/api/v1/findings/{id}"),
     ("GET", "/api/v1/register/compliance"),
     ("GET", "/api/v1/register/dashboard"),
+    (
+        "GET",
+        "/api/v1/systems/{id}/assessments/{assessment_id}/evidence",
+    ),
+    (
+        "POST",
+        "/api/v1/systems/{id}/assessments/{assessment_id}/evidence",
+    ),
+    ("GET", "/api/v1/findings/{id}/evidence"),
+    ("POST", "/api/v1/findings/{id}/evidence"),
+    ("GET", "/api/v1/agencies/{id}/contacts"),
+    ("POST", "/api/v1/agencies/{id}/contacts"),
 ];
 
 /// Routes that take credentials in their body instead of a token (the login).

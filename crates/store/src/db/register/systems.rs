@@ -304,7 +304,29 @@ async fn write_parts_in(
     Ok(())
 }
 
-/// Inserts a system of `agency_id` and audits it; answers its id.
+/// Binds the recorded columns of `details`, from `name` to `review_date`, in table order.
+fn bind_details<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    details: &'q SystemDetails,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    query
+        .bind(details.name.trim())
+        .bind(details.purpose.as_deref())
+        .bind(details.operator.as_deref())
+        .bind(details.hosting.as_deref())
+        .bind(details.users_served.as_deref())
+        .bind(i64::from(details.personal_data))
+        .bind(i64::from(details.state_secrets))
+        .bind(i64::from(details.level))
+        .bind(details.regime.as_str())
+        .bind(details.dossier_status.as_str())
+        .bind(details.decision_number.as_deref())
+        .bind(date_text(details.decision_date))
+        .bind(details.approving_authority.as_deref())
+        .bind(date_text(details.review_date))
+}
+
+/// Inserts a system of `agency_id` and audits it.
 async fn insert_in(
     conn: &mut AnyConnection,
     agency_id: &str,
@@ -313,7 +335,7 @@ async fn insert_in(
 ) -> Result<InformationSystem> {
     let id = new_id();
     let now = now_millis();
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO information_systems (id, agency_id, name, purpose, operator, hosting, \
          users_served, personal_data, state_secrets, level, regime, dossier_status, \
          decision_number, decision_date, approving_authority, review_date, created_at, \
@@ -321,24 +343,11 @@ async fn insert_in(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
     )
     .bind(&id)
-    .bind(agency_id)
-    .bind(details.name.trim())
-    .bind(details.purpose.as_deref())
-    .bind(details.operator.as_deref())
-    .bind(details.hosting.as_deref())
-    .bind(details.users_served.as_deref())
-    .bind(i64::from(details.personal_data))
-    .bind(i64::from(details.state_secrets))
-    .bind(i64::from(details.level))
-    .bind(details.regime.as_str())
-    .bind(details.dossier_status.as_str())
-    .bind(details.decision_number.as_deref())
-    .bind(date_text(details.decision_date))
-    .bind(details.approving_authority.as_deref())
-    .bind(date_text(details.review_date))
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    .bind(agency_id);
+    bind_details(insert, details)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     write_parts_in(conn, &id, details).await?;
     let system = one_in(conn, &id).await?;
     let after = json!(system);
@@ -361,30 +370,17 @@ async fn update_in(
     details: &SystemDetails,
     actor: &str,
 ) -> Result<InformationSystem> {
-    sqlx::query(
+    let update = sqlx::query(
         "UPDATE information_systems SET name = $1, purpose = $2, operator = $3, hosting = $4, \
          users_served = $5, personal_data = $6, state_secrets = $7, level = $8, regime = $9, \
          dossier_status = $10, decision_number = $11, decision_date = $12, \
          approving_authority = $13, review_date = $14, updated_at = $15 WHERE id = $16",
-    )
-    .bind(details.name.trim())
-    .bind(details.purpose.as_deref())
-    .bind(details.operator.as_deref())
-    .bind(details.hosting.as_deref())
-    .bind(details.users_served.as_deref())
-    .bind(i64::from(details.personal_data))
-    .bind(i64::from(details.state_secrets))
-    .bind(i64::from(details.level))
-    .bind(details.regime.as_str())
-    .bind(details.dossier_status.as_str())
-    .bind(details.decision_number.as_deref())
-    .bind(date_text(details.decision_date))
-    .bind(details.approving_authority.as_deref())
-    .bind(date_text(details.review_date))
-    .bind(now_millis())
-    .bind(&before.id)
-    .execute(&mut *conn)
-    .await?;
+    );
+    bind_details(update, details)
+        .bind(now_millis())
+        .bind(&before.id)
+        .execute(&mut *conn)
+        .await?;
     write_parts_in(conn, &before.id, details).await?;
     let after = one_in(conn, &before.id).await?;
     append_in(
