@@ -198,7 +198,7 @@ async fn the_cursor_yields_only_newer_alerts(db: Db, _url: String) {
         .alerts_opened_after(cursor.as_deref(), &any, 10, &Tenant::All)
         .await
         .unwrap();
-    assert_eq!(ids(new), [second.clone(), theirs, third.clone()]);
+    assert_eq!(ids(new), [second.as_str(), &theirs, &third]);
 
     // Within A only, and only high ones.
     let only_a = Tenant::Agency(a.id.clone());
@@ -210,7 +210,7 @@ async fn the_cursor_yields_only_newer_alerts(db: Db, _url: String) {
         .alerts_opened_after(cursor.as_deref(), &high, 10, &only_a)
         .await
         .unwrap();
-    assert_eq!(ids(new), [third.clone()]);
+    assert_eq!(ids(new), [third.as_str()]);
     assert_eq!(
         db.latest_alert_id(&only_a).await.unwrap().as_deref(),
         Some(third.as_str())
