@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use base64::Engine;
 use maud::{html, Markup};
 use qrcode::render::svg;
@@ -18,6 +18,7 @@ use qrcode::QrCode;
 use serde::Deserialize;
 use vigil_store::db::TotpEnrolment;
 
+use super::change::Change;
 use super::i18n::Msg;
 use super::layout::{self, Section};
 use super::notice::Notice;
@@ -129,28 +130,20 @@ async fn show(viewer: Viewer) -> Response {
     page(&viewer, None, None, false)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct TotpForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     step: String,
-    #[serde(default)]
     code: String,
-    #[serde(default)]
     password: String,
 }
 
 /// `POST /account/totp`: `begin`, `confirm` or `disable`.
 async fn totp(
     State(state): State<AppState>,
-    viewer: Viewer,
-    Form(form): Form<TotpForm>,
+    Change { viewer, form }: Change<TotpForm>,
 ) -> Response {
     let lang = viewer.lang;
-    if !viewer.session.csrf_matches(&form.csrf) {
-        return layout::error_page(lang, StatusCode::FORBIDDEN);
-    }
     let user_id = viewer.session.user.id.clone();
     let refused = |reason: Msg| Notice::Refused {
         status: StatusCode::BAD_REQUEST,

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -22,6 +22,7 @@ use vigil_store::db::{
     Agency, AlertLevel, NotificationSettings, NotificationUpdate, Role, Scope, TokenInfo, User,
 };
 
+use super::change::{Change, TokenOnly};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, Section};
 use super::notice::Notice;
@@ -80,19 +81,10 @@ fn time(at: Option<DateTime<Utc>>) -> String {
     )
 }
 
-/// Why a request for administration is refused, if it is: the 404 page for everyone
-/// but admins, and for admins 403 on a POST whose CSRF token is not the session's.
-fn refusal(viewer: &Viewer, csrf: Option<&str>) -> Option<Response> {
-    let lang = viewer.lang;
-    if !viewer.caller.can(Action::ManageUsers) {
-        return Some(layout::error_page(lang, StatusCode::NOT_FOUND));
-    }
-    match csrf {
-        Some(token) if !viewer.session.csrf_matches(token) => {
-            Some(layout::error_page(lang, StatusCode::FORBIDDEN))
-        }
-        _ => None,
-    }
+/// The 404 page for everyone but admins (as from the API).
+fn refusal(viewer: &Viewer) -> Option<Response> {
+    (!viewer.caller.can(Action::ManageUsers))
+        .then(|| layout::error_page(viewer.lang, StatusCode::NOT_FOUND))
 }
 
 /// The page after a change: its notice, or the error page for a refusal the form cannot
@@ -106,7 +98,7 @@ async fn after(state: &AppState, viewer: &Viewer, outcome: ApiResult<Notice>) ->
 
 /// `GET /admin`.
 async fn show(State(state): State<AppState>, viewer: Viewer) -> Response {
-    if let Some(refused) = refusal(&viewer, None) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     page(&state, &viewer, None).await
@@ -459,17 +451,12 @@ fn notifications_section(viewer: &Viewer, found: &Register) -> Markup {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct NewUserForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     agency: String,
 }
 
@@ -481,10 +468,9 @@ fn chosen(value: String) -> Option<String> {
 /// `POST /admin/users`: the new account's one-time password is shown once.
 async fn create_user(
     State(state): State<AppState>,
-    viewer: Viewer,
-    Form(form): Form<NewUserForm>,
+    Change { viewer, form }: Change<NewUserForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer, Some(&form.csrf)) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     let request = NewUserRequest {
@@ -502,15 +488,11 @@ async fn create_user(
     after(&state, &viewer, outcome).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct UserForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     agency: String,
 }
 
@@ -518,11 +500,10 @@ struct UserForm {
 /// `reset`, `totp_off`).
 async fn change_user(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<UserForm>,
+    Change { viewer, form }: Change<UserForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer, Some(&form.csrf)) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     let caller = &viewer.caller;
@@ -557,23 +538,19 @@ async fn change_user(
     after(&state, &viewer, outcome).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct AgencyForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     parent_id: String,
 }
 
 /// `POST /admin/agencies`.
 async fn create_agency(
     State(state): State<AppState>,
-    viewer: Viewer,
-    Form(form): Form<AgencyForm>,
+    Change { viewer, form }: Change<AgencyForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer, Some(&form.csrf)) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     let new = NewAgency {
@@ -586,25 +563,20 @@ async fn create_agency(
     after(&state, &viewer, outcome).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     scope: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     agency: String,
 }
 
 /// `POST /admin/tokens`: the token is shown once.
 async fn create_token(
     State(state): State<AppState>,
-    viewer: Viewer,
-    Form(form): Form<TokenForm>,
+    Change { viewer, form }: Change<TokenForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer, Some(&form.csrf)) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     let new = NewToken {
@@ -621,20 +593,13 @@ async fn create_token(
     after(&state, &viewer, outcome).await
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /admin/tokens/{id}/revoke`.
 async fn revoke_token(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Change { viewer, .. }: Change<TokenOnly>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer, Some(&form.csrf)) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     let outcome = withdraw_token(&state, &viewer.caller, &id)
@@ -643,15 +608,11 @@ async fn revoke_token(
     after(&state, &viewer, outcome).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct NotificationForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     emails: String,
-    #[serde(default)]
     webhooks: String,
-    #[serde(default)]
     min_level: String,
 }
 
@@ -667,11 +628,10 @@ fn lines(text: &str, commas: bool) -> Vec<String> {
 /// `POST /admin/notifications/{agency_id}`.
 async fn set_notifications(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(agency_id): Path<String>,
-    Form(form): Form<NotificationForm>,
+    Change { viewer, form }: Change<NotificationForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer, Some(&form.csrf)) {
+    if let Some(refused) = refusal(&viewer) {
         return refused;
     }
     let outcome = async {

@@ -34,18 +34,14 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// The filters and page, as the query string gives them (empty: any).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct AuditParams {
-    #[serde(default)]
     actor: String,
-    #[serde(default)]
     action: String,
     /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` (UTC), from.
-    #[serde(default)]
     from: String,
     /// The same, until (a bare date includes that whole day).
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     page: usize,
 }
 

@@ -4,8 +4,10 @@
 //! The language comes from `?lang=vi|en` when given (and is then remembered in the
 //! [`LANG_COOKIE`]), else from that cookie, else Vietnamese.
 
-use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use vigil_store::db::{AlertLevel, AlertStatus};
+
+use crate::web_auth::cookie;
 
 /// The cookie that remembers the chosen language.
 pub const LANG_COOKIE: &str = "vigil_lang";
@@ -47,16 +49,7 @@ impl Lang {
     /// The language of a request: query string, then cookie, then Vietnamese.
     pub fn of_request(uri: &Uri, headers: &HeaderMap) -> Lang {
         Lang::from_query(uri)
-            .or_else(|| {
-                headers
-                    .get_all(header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(';'))
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .find(|(name, _)| *name == LANG_COOKIE)
-                    .and_then(|(_, value)| Lang::parse(value))
-            })
+            .or_else(|| cookie::value(headers, LANG_COOKIE).and_then(Lang::parse))
             .unwrap_or_default()
     }
 
@@ -370,6 +363,48 @@ pub enum Msg {
     NoTriggeringEvents,
     AboutRule,
     VietnameseTitle,
+    // register
+    NavRegister,
+    RegTitle,
+    RegDashboardTitle,
+    RegSystem,
+    RegAgency,
+    RegLevel,
+    RegDossier,
+    RegAddresses,
+    RegComponents,
+    RegAll,
+    RegNoSystems,
+    RegTotal,
+    RegDraft,
+    RegSubmitted,
+    RegAppraised,
+    RegApproved,
+    RegReturned,
+    RegDecision,
+    RegApprover,
+    RegPurpose,
+    RegOperator,
+    RegHosting,
+    RegPersonalData,
+    RegStateSecrets,
+    RegReviewDate,
+    RegYes,
+    RegNo,
+    RegInternetFacing,
+    RegCompliance,
+    RegNotAssessed,
+    RegFindings,
+    RegOpenFindings,
+    RegOverdue,
+    RegByLevel,
+    RegByStatus,
+    RegComplianceByAgency,
+    RegComplianceByGroup,
+    RegInspections,
+    RegPlanned,
+    RegDone,
+    RegGaps,
 }
 
 impl Msg {
@@ -635,6 +670,48 @@ impl Msg {
             NoTriggeringEvents => ("Kho sự kiện không còn giữ sự kiện kích hoạt nào của cảnh báo này.", "The event store no longer holds any triggering event of this alert."),
             AboutRule => ("Về luật phát hiện", "About the rule"),
             VietnameseTitle => ("Tên tiếng Việt", "Vietnamese title"),
+            // register
+            NavRegister => ("Sổ đăng ký", "Register"),
+            RegTitle => ("Hệ thống thông tin", "Information systems"),
+            RegDashboardTitle => ("Tổng quan sổ đăng ký", "Register dashboard"),
+            RegSystem => ("Hệ thống", "System"),
+            RegAgency => ("Cơ quan", "Agency"),
+            RegLevel => ("Cấp độ", "Level"),
+            RegDossier => ("Hồ sơ cấp độ", "Level dossier"),
+            RegAddresses => ("Địa chỉ", "Addresses"),
+            RegComponents => ("Thành phần phần mềm", "Software components"),
+            RegAll => ("Tất cả", "All"),
+            RegNoSystems => ("Không có hệ thống nào phù hợp.", "No system matches."),
+            RegTotal => ("Số hệ thống", "Systems"),
+            RegDraft => ("Đang soạn", "Draft"),
+            RegSubmitted => ("Đã trình thẩm định", "Submitted"),
+            RegAppraised => ("Đã thẩm định", "Appraised"),
+            RegApproved => ("Đã phê duyệt", "Approved"),
+            RegReturned => ("Bị trả lại", "Returned"),
+            RegDecision => ("Quyết định phê duyệt", "Approval decision"),
+            RegApprover => ("Thẩm quyền phê duyệt theo cấp độ", "Who approves at this level"),
+            RegPurpose => ("Mục đích", "Purpose"),
+            RegOperator => ("Đơn vị vận hành", "Operator"),
+            RegHosting => ("Nơi đặt hệ thống", "Hosting"),
+            RegPersonalData => ("Xử lý dữ liệu cá nhân", "Processes personal data"),
+            RegStateSecrets => ("Xử lý bí mật nhà nước", "Processes state secrets"),
+            RegReviewDate => ("Ngày rà soát", "Review date"),
+            RegYes => ("Có", "Yes"),
+            RegNo => ("Không", "No"),
+            RegInternetFacing => ("kết nối Internet", "internet-facing"),
+            RegCompliance => ("Mức đáp ứng yêu cầu", "Compliance"),
+            RegNotAssessed => ("Chưa tự đánh giá", "Not self-assessed"),
+            RegFindings => ("Phát hiện qua kiểm tra", "Inspection findings"),
+            RegOpenFindings => ("Phát hiện chưa khắc phục", "Open findings"),
+            RegOverdue => ("Quá hạn", "Overdue"),
+            RegByLevel => ("Hệ thống theo cấp độ", "Systems by level"),
+            RegByStatus => ("Hệ thống theo trạng thái hồ sơ", "Systems by dossier status"),
+            RegComplianceByAgency => ("Mức đáp ứng theo cơ quan (%)", "Compliance by agency (%)"),
+            RegComplianceByGroup => ("Mức đáp ứng theo nhóm biện pháp (%)", "Compliance by control group (%)"),
+            RegInspections => ("Kiểm tra: kế hoạch và đã thực hiện", "Inspections: planned and done"),
+            RegPlanned => ("kế hoạch", "planned"),
+            RegDone => ("đã thực hiện", "done"),
+            RegGaps => ("Khoảng trống giám sát", "Monitoring gaps"),
         }
     }
 }
@@ -642,6 +719,7 @@ impl Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
 
     #[test]
     fn the_query_wins_over_the_cookie_and_vietnamese_is_the_default() {

@@ -9,23 +9,42 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use base64::Engine;
 use maud::{html, Markup};
-use rand::Rng;
 use serde::Deserialize;
-use vigil_store::db::{LoginOutcome, Session};
+use vigil_store::db::{random_token, same_secret, LoginOutcome, Session};
 
 use super::i18n::{Lang, Msg};
 use super::{any_session, failure, layout};
 use crate::state::AppState;
 use crate::web_auth::cookie;
 use crate::web_auth::rate_limit::LoginRateLimiter;
-use crate::web_auth::ClientIp;
+use crate::web_auth::{replace_session, ClientIp};
+
+/// The session of the request's cookie, even one whose user must still change a
+/// one-time password, with the page's language; without a session the request is
+/// redirected to `/login`.
+struct SignedIn {
+    session: Session,
+    lang: Lang,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<SignedIn, Response> {
+        let lang = Lang::of_request(&parts.uri, &parts.headers);
+        match any_session(&parts.headers, state, lang).await? {
+            Some(session) => Ok(SignedIn { session, lang }),
+            None => Err(Redirect::to("/login").into_response()),
+        }
+    }
+}
 
 /// The cookie that holds the login form's CSRF token.
 pub const LOGIN_CSRF_COOKIE: &str = "vigil_login_csrf";
@@ -69,34 +88,6 @@ struct PasswordForm {
     repeat_password: String,
     #[serde(default)]
     csrf: String,
-}
-
-/// A fresh random token for the login form.
-fn random_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The value of cookie `name` in the request, if any.
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
-}
-
-/// Compares two secrets in time that does not depend on where they differ.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// `Set-Cookie` for the login form's token (`value` empty: forget it).
@@ -171,7 +162,7 @@ async fn login(
 ) -> Response {
     let lang = Lang::of_request(&uri, &headers);
     let secure = cookie::came_over_tls(&headers, &uri);
-    let doubled = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let doubled = cookie::value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if form.csrf.is_empty() || !same_secret(&form.csrf, doubled) {
         return layout::error_page(lang, StatusCode::FORBIDDEN);
     }
@@ -196,18 +187,12 @@ async fn login(
         Ok(LoginOutcome::Disabled) => return refused(StatusCode::FORBIDDEN, Msg::AccountDisabled),
         Err(e) => return failure(lang, e),
     };
-    // A login never continues a session the browser already had: that one ends.
-    if let Some(old) = cookie::session_token(&headers) {
-        if let Err(e) = state.db.revoke_session(old).await {
-            return failure(lang, e);
-        }
-    }
     let next = if user.must_change_password {
         "/account/password"
     } else {
         "/"
     };
-    match start_session(&state, &user.id, source.as_deref(), secure, next).await {
+    match start_session(&state, &headers, &user.id, source.as_deref(), secure, next).await {
         Ok(mut response) => {
             response
                 .headers_mut()
@@ -218,36 +203,30 @@ async fn login(
     }
 }
 
-/// Starts a session for `user_id` and redirects to `next` with its cookie.
+/// Starts a session for `user_id` (ending the one the cookie named) and redirects to
+/// `next` with its cookie.
 async fn start_session(
     state: &AppState,
+    headers: &HeaderMap,
     user_id: &str,
     source: Option<&str>,
     secure: bool,
     next: &str,
 ) -> Result<Response, vigil_store::db::Error> {
-    let created = state.db.create_session(user_id, source).await?;
+    let (_, cookie) = replace_session(&state.db, headers, user_id, source, secure).await?;
     let mut response = Redirect::to(next).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        cookie::set_session(&created.token, secure),
-    );
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
 /// `POST /logout`.
 async fn logout(
     State(state): State<AppState>,
+    SignedIn { session, lang }: SignedIn,
     headers: HeaderMap,
     uri: Uri,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let lang = Lang::of_request(&uri, &headers);
-    let session = match any_session(&headers, &state, lang).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(page) => return page,
-    };
     if !session.csrf_matches(&form.csrf) {
         return layout::error_page(lang, StatusCode::FORBIDDEN);
     }
@@ -302,13 +281,8 @@ fn password_page(
 }
 
 /// `GET /account/password`.
-async fn password_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let lang = Lang::of_request(&uri, &headers);
-    match any_session(&headers, &state, lang).await {
-        Ok(Some(session)) => password_page(lang, &session, StatusCode::OK, None),
-        Ok(None) => Redirect::to("/login").into_response(),
-        Err(page) => page,
-    }
+async fn password_form(SignedIn { session, lang }: SignedIn) -> Response {
+    password_page(lang, &session, StatusCode::OK, None)
 }
 
 /// `POST /account/password`: every session of the user ends, and this one is replaced
@@ -317,16 +291,11 @@ async fn change_password(
     State(state): State<AppState>,
     Extension(limiter): Extension<Arc<LoginRateLimiter>>,
     ip: ClientIp,
+    SignedIn { session, lang }: SignedIn,
     headers: HeaderMap,
     uri: Uri,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let lang = Lang::of_request(&uri, &headers);
-    let session = match any_session(&headers, &state, lang).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(page) => return page,
-    };
     if !session.csrf_matches(&form.csrf) {
         return layout::error_page(lang, StatusCode::FORBIDDEN);
     }
@@ -351,7 +320,7 @@ async fn change_password(
     }
     let source = ip.0.map(|ip| ip.to_string());
     let secure = cookie::came_over_tls(&headers, &uri);
-    start_session(&state, user_id, source.as_deref(), secure, "/")
+    start_session(&state, &headers, user_id, source.as_deref(), secure, "/")
         .await
         .unwrap_or_else(|e| failure(lang, e))
 }
@@ -361,24 +330,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn login_tokens_are_random_and_compared_whole() {
-        let (a, b) = (random_token(), random_token());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 43);
-        assert!(same_secret(&a, &a.clone()));
-        assert!(!same_secret(&a, &b));
-        assert!(!same_secret(&a, &a[..42]));
-    }
-
-    #[test]
     fn the_login_cookie_is_found_and_flagged() {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::COOKIE,
             HeaderValue::from_static("vigil_lang=en; vigil_login_csrf=abc"),
         );
-        assert_eq!(cookie_value(&headers, LOGIN_CSRF_COOKIE), Some("abc"));
-        assert_eq!(cookie_value(&headers, "missing"), None);
+        assert_eq!(cookie::value(&headers, LOGIN_CSRF_COOKIE), Some("abc"));
+        assert_eq!(cookie::value(&headers, "missing"), None);
         let set = login_csrf_cookie("abc", true);
         let set = set.to_str().unwrap();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"));

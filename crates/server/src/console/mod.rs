@@ -24,8 +24,11 @@
 //! - [`admin`]: `GET /admin` (admins only): users, agencies, tokens, notifications;
 //! - [`audit`]: `GET /audit` (admins and auditors): the audit log and its verification;
 //! - [`account`]: `GET /account`: the viewer's account and TOTP enrolment;
+//! - [`register`]: `GET /register`, `GET /register/systems/{id}`, `GET /register/dashboard`:
+//!   the information systems, one system's record and the register dashboard;
 //! - [`layout`]: the page frame (header, navigation, language switch) and error pages;
-//! - [`notice`], [`paging`]: what a page says after a form, and links between pages;
+//! - [`change`], [`notice`], [`paging`]: forms that change something (CSRF checked),
+//!   what a page says after one, and links between pages;
 //!
 //! `GET /` is also the Elasticsearch cluster-info endpoint of [`crate::ingest`]:
 //! [`browser_root`], layered over the whole app, hands a `GET /` whose `Accept` names
@@ -37,6 +40,7 @@ mod alert_stream;
 mod alerts;
 mod assets;
 mod audit;
+mod change;
 mod charts;
 mod i18n;
 mod layout;
@@ -44,6 +48,7 @@ mod login;
 mod notice;
 mod overview;
 mod paging;
+mod register;
 mod rules;
 mod search;
 
@@ -82,6 +87,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(account::routes())
+        .merge(register::routes())
         .merge(assets::routes())
         .layer(Extension(Arc::new(limiter)))
         .layer(middleware::from_fn(page_headers))

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono::{Duration, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -24,6 +24,7 @@ use vigil_pipeline::rules::RuleView;
 use vigil_store::db::{Agency, AlertLevel, MatchKind, RuleException};
 use vigil_store::events::TimeRange;
 
+use super::change::{Change, TokenOnly};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, Section};
 use super::notice::Notice;
@@ -107,14 +108,11 @@ fn title_of(lang: Lang, view: &RuleView) -> String {
 
 /// The list's filters, as the query string gives them (empty: any).
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct ListParams {
-    #[serde(default)]
     q: String,
-    #[serde(default)]
     level: String,
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     page: usize,
 }
 
@@ -590,9 +588,9 @@ fn backtest_results(lang: Lang, found: &Backtest, agency_name: &dyn Fn(&str) -> 
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct BacktestParams {
-    #[serde(default)]
     range: String,
 }
 
@@ -638,25 +636,19 @@ async fn backtest(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct EnabledForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     enabled: String,
 }
 
 /// `POST /rules/{id}/enabled`: enables or disables the rule; back to its page.
 async fn set_enabled(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<EnabledForm>,
+    Change { viewer, form }: Change<EnabledForm>,
 ) -> Response {
     let lang = viewer.lang;
-    if !viewer.session.csrf_matches(&form.csrf) {
-        return layout::error_page(lang, StatusCode::FORBIDDEN);
-    }
     let Ok(enabled) = form.enabled.parse::<bool>() else {
         return layout::error_page(lang, StatusCode::BAD_REQUEST);
     };
@@ -666,33 +658,24 @@ async fn set_enabled(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct ExceptionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     field: String,
-    #[serde(default, rename = "match")]
+    #[serde(rename = "match")]
     match_kind: String,
-    #[serde(default)]
     pattern: String,
-    #[serde(default)]
     agency: String,
-    #[serde(default)]
     comment: String,
 }
 
 /// `POST /rules/{id}/exceptions`: adds an exception, or shows why it was refused.
 async fn add_exception(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<ExceptionForm>,
+    Change { viewer, form }: Change<ExceptionForm>,
 ) -> Response {
     let lang = viewer.lang;
-    if !viewer.session.csrf_matches(&form.csrf) {
-        return layout::error_page(lang, StatusCode::FORBIDDEN);
-    }
     let body = ExceptionBody {
         field: form.field,
         match_kind: form.match_kind,
@@ -710,23 +693,13 @@ async fn add_exception(
     rule_page(&state, &viewer, &id, Some(notice), None).await
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /rules/{id}/exceptions/{exception_id}/delete`.
 async fn delete_exception(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path((id, exception_id)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    Change { viewer, .. }: Change<TokenOnly>,
 ) -> Response {
     let lang = viewer.lang;
-    if !viewer.session.csrf_matches(&form.csrf) {
-        return layout::error_page(lang, StatusCode::FORBIDDEN);
-    }
     match drop_exception(&state, &viewer.caller, &id, &exception_id).await {
         Ok(()) => {
             rule_page(

@@ -13,17 +13,23 @@ use axum::http::{header, HeaderMap, HeaderValue, Uri};
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "vigil_session";
 
-/// The session token the request's `Cookie` headers carry, if any.
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+/// The value of cookie `name` in the request's `Cookie` headers (quotes removed), if it
+/// is there and not empty.
+pub fn value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.trim_matches('"'))
         .filter(|value| !value.is_empty())
+}
+
+/// The session token the request's `Cookie` headers carry, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    value(headers, SESSION_COOKIE)
 }
 
 /// Whether the request reached Vigil, or the proxy in front of it, over TLS.

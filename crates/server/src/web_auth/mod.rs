@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::{Extension, Router};
 use vigil_store::db::{Db, Session};
 
@@ -134,6 +134,24 @@ pub async fn request_session(parts: &Parts, db: &Db) -> ApiResult<Option<Session
         }
     }
     Ok(Some(session))
+}
+
+/// Starts a session for `user_id` after a login or a password change, and answers it
+/// with the `Set-Cookie` that hands it to the browser. A session the request's cookie
+/// still names ends first: a login never continues a session the browser already had
+/// (someone may have planted it).
+pub(crate) async fn replace_session(
+    db: &Db,
+    headers: &HeaderMap,
+    user_id: &str,
+    source: Option<&str>,
+    secure: bool,
+) -> Result<(Session, HeaderValue), vigil_store::db::Error> {
+    if let Some(old) = cookie::session_token(headers) {
+        db.revoke_session(old).await?;
+    }
+    let created = db.create_session(user_id, source).await?;
+    Ok((created.session, cookie::set_session(&created.token, secure)))
 }
 
 /// The address of the client, when the server was started with connect info.

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use vigil_store::db::{LoginOutcome, Session};
 
-use super::{cookie, request_session, ClientIp, WebAuth};
+use super::{cookie, replace_session, request_session, ClientIp, WebAuth};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::JsonBody;
 use crate::state::AppState;
@@ -144,7 +144,8 @@ impl WebAuth {
     }
 }
 
-/// Starts a session for `user_id` and answers it with its cookie.
+/// Starts a session for `user_id` (ending the one the cookie named) and answers it with
+/// its cookie.
 async fn start_session(
     state: &AppState,
     auth: &WebAuth,
@@ -153,12 +154,10 @@ async fn start_session(
     headers: &HeaderMap,
     uri: &Uri,
 ) -> ApiResult<Response> {
-    let created = state.db.create_session(user_id, source).await?;
-    let mut response = Json(session_body(&created.session)).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie::set_session(&created.token, auth.secure(headers, uri)),
-    );
+    let secure = auth.secure(headers, uri);
+    let (session, cookie) = replace_session(&state.db, headers, user_id, source, secure).await?;
+    let mut response = Json(session_body(&session)).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(no_store(response))
 }
 
@@ -202,11 +201,6 @@ async fn login(
         }
         LoginOutcome::Disabled => return Err(ApiError::forbidden("account disabled").into()),
     };
-    // A login never continues a session the browser already had (someone may have
-    // planted it): that one ends.
-    if let Some(old) = cookie::session_token(&headers) {
-        state.db.revoke_session(old).await?;
-    }
     Ok(start_session(&state, &auth, &user.id, source.as_deref(), &headers, &uri).await?)
 }
 

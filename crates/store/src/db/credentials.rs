@@ -110,7 +110,7 @@ pub(crate) fn check_password_policy(password: &str) -> Result<()> {
 }
 
 /// 32 random bytes in URL-safe base64: session tokens and CSRF tokens.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -122,7 +122,7 @@ pub(crate) fn token_hash(token: &str) -> String {
 }
 
 /// Constant-time comparison of two secrets.
-pub(crate) fn same_secret(a: &str, b: &str) -> bool {
+pub fn same_secret(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 

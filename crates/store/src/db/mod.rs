@@ -45,8 +45,8 @@ pub use alerts::{
 };
 pub use audit::{AuditCheck, AuditFilter, AuditRecord};
 pub use credentials::{
-    MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, ONE_TIME_PASSWORD_CHARS, TOTP_DIGITS, TOTP_ISSUER,
-    TOTP_STEP_SECONDS,
+    random_token, same_secret, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, ONE_TIME_PASSWORD_CHARS,
+    TOTP_DIGITS, TOTP_ISSUER, TOTP_STEP_SECONDS,
 };
 pub use notifications::{NotificationSettings, NotificationUpdate, MAX_NOTIFICATION_TARGETS};
 pub use quarantine::{NewQuarantine, QuarantineEntry};
