@@ -18,6 +18,7 @@ use qrcode::QrCode;
 use serde::Deserialize;
 use vigil_store::db::TotpEnrolment;
 
+use super::admin::role_name;
 use super::change::Change;
 use super::i18n::Msg;
 use super::layout::{self, Section};
@@ -76,7 +77,7 @@ fn page(
             dl.facts {
                 dt { (lang.t(Msg::LoginField)) } dd { code { (user.login) } }
                 dt { (lang.t(Msg::DisplayName)) } dd { (user.display_name) }
-                dt { (lang.t(Msg::UserRole)) } dd { (user.role.as_str()) }
+                dt { (lang.t(Msg::UserRole)) } dd { (role_name(lang, user.role)) }
             }
         }
         h2 { (lang.t(Msg::Password)) }

@@ -64,7 +64,7 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The name of a role in `lang`.
-fn role_name(lang: Lang, role: Role) -> &'static str {
+pub(super) fn role_name(lang: Lang, role: Role) -> &'static str {
     lang.t(match role {
         Role::Admin => Msg::RoleAdmin,
         Role::SocAnalyst => Msg::RoleSocAnalyst,

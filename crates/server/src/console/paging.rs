@@ -4,26 +4,18 @@
 use maud::{html, Markup};
 
 use super::i18n::{Lang, Msg};
-
-/// `value` encoded for a query string.
-fn encoded(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use super::layout;
 
 /// `path` with the non-empty `filters` and page `page` (counted from 0) in its query.
 fn page_href(path: &str, filters: &[(&str, &str)], page: usize) -> String {
-    let mut href = format!("{path}?");
-    for (name, value) in filters.iter().filter(|(_, v)| !v.is_empty()) {
-        href.push_str(&format!("{name}={}&", encoded(value)));
-    }
-    href.push_str(&format!("page={page}"));
-    href
+    let page = page.to_string();
+    let mut params: Vec<(&str, &str)> = filters
+        .iter()
+        .copied()
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+    params.push(("page", &page));
+    layout::href(path, &params)
 }
 
 /// The links to the pages around `page` of `pages` (nothing when there is one page).
@@ -58,7 +50,7 @@ mod tests {
         let filters = [("q", "power shell&x"), ("level", ""), ("actor", "user:lan")];
         assert_eq!(
             page_href("/rules", &filters, 2),
-            "/rules?q=power%20shell%26x&actor=user:lan&page=2"
+            "/rules?q=power+shell%26x&actor=user%3Alan&page=2"
         );
         let links = pager(Lang::En, "/audit", &[], 1, 3).into_string();
         assert!(
