@@ -36,7 +36,7 @@ pub(crate) mod extract;
 pub mod metrics;
 pub mod openapi;
 mod quarantine;
-mod register;
+pub(crate) mod register;
 pub(crate) mod rules;
 
 use axum::Router;

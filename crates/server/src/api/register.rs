@@ -757,7 +757,7 @@ async fn compliance(State(state): State<AppState>, caller: Caller) -> ApiResult<
 
 /// What the event store saw in the monitoring window: the systems events were
 /// attributed to, and the hosts events named.
-async fn observations(state: &AppState, caller: &Caller) -> ApiResult<Observations> {
+pub(crate) async fn observations(state: &AppState, caller: &Caller) -> ApiResult<Observations> {
     let since = Utc::now() - TimeDelta::days(i64::from(MONITORING_WINDOW_DAYS));
     let tenant = caller.tenant_agency();
     let (systems, hosts) = on_store(state, move |store| {

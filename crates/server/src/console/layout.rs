@@ -38,6 +38,7 @@ pub(super) enum Section {
     Admin,
     Audit,
     Account,
+    Register,
 }
 
 impl Section {
@@ -50,6 +51,7 @@ impl Section {
             Section::Admin => "/admin",
             Section::Audit => "/audit",
             Section::Account => "/account",
+            Section::Register => "/register",
         }
     }
 
@@ -62,6 +64,7 @@ impl Section {
             Section::Admin => Msg::NavAdmin,
             Section::Audit => Msg::NavAudit,
             Section::Account => Msg::AccountTitle,
+            Section::Register => Msg::NavRegister,
         }
     }
 }
@@ -100,6 +103,7 @@ pub(super) fn page(viewer: &Viewer, active: Section, title: &str, body: Markup) 
         Section::Alerts,
         Section::Search,
         Section::Rules,
+        Section::Register,
     ];
     if viewer.caller.can(Action::ManageUsers) {
         sections.push(Section::Admin);

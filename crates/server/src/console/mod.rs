@@ -24,6 +24,8 @@
 //! - [`admin`]: `GET /admin` (admins only): users, agencies, tokens, notifications;
 //! - [`audit`]: `GET /audit` (admins and auditors): the audit log and its verification;
 //! - [`account`]: `GET /account`: the viewer's account and TOTP enrolment;
+//! - [`register`]: `GET /register`, `GET /register/systems/{id}`, `GET /register/dashboard`:
+//!   the information systems, one system's record and the register dashboard;
 //! - [`layout`]: the page frame (header, navigation, language switch) and error pages;
 //! - [`change`], [`notice`], [`paging`]: forms that change something (CSRF checked),
 //!   what a page says after one, and links between pages;
@@ -46,6 +48,7 @@ mod login;
 mod notice;
 mod overview;
 mod paging;
+mod register;
 mod rules;
 mod search;
 
@@ -84,6 +87,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(account::routes())
+        .merge(register::routes())
         .merge(assets::routes())
         .layer(Extension(Arc::new(limiter)))
         .layer(middleware::from_fn(page_headers))
