@@ -824,49 +824,4 @@ mod tests {
         let view = user.audit_view().to_string();
         assert!(!view.contains("hash") && !view.contains("secret"), "{view}");
     }
-
-    #[tokio::test]
-    async fn turning_totp_off_takes_the_password() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&format!("sqlite://{}/v.db", dir.path().display()))
-            .await
-            .unwrap();
-        let new = NewUser {
-            login: "minh".into(),
-            display_name: String::new(),
-            role: Role::SocAnalyst,
-            agency_id: None,
-        };
-        let created = db.create_user(&new, "admin").await.unwrap();
-        let (id, password) = (created.user.id, created.one_time_password);
-        let enrolment = db.begin_totp(&id).await.unwrap();
-        let secret = totp_rs::Secret::Encoded(enrolment.secret)
-            .to_bytes()
-            .unwrap();
-        let code = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret, None, "x".into())
-            .unwrap()
-            .generate_current()
-            .unwrap();
-        assert!(db.confirm_totp(&id, &code).await.unwrap());
-
-        assert!(!db.disable_totp(&id, "not the password").await.unwrap());
-        assert!(db.user(&id).await.unwrap().unwrap().totp_enabled);
-        assert!(db.disable_totp(&id, &password).await.unwrap());
-        assert!(!db.user(&id).await.unwrap().unwrap().totp_enabled);
-        let login = db
-            .verify_login("minh", &password, None, None)
-            .await
-            .unwrap();
-        assert!(matches!(login, LoginOutcome::Ok(_)));
-        let last = &db
-            .audit_list(Some(&format!("user:{id}")), 1, 0)
-            .await
-            .unwrap()[0];
-        assert_eq!(last.action, "user.login");
-        let off = &db
-            .audit_list(Some(&format!("user:{id}")), 2, 0)
-            .await
-            .unwrap()[1];
-        assert_eq!(off.action, "user.totp_disable");
-    }
 }
