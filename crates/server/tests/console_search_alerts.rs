@@ -272,6 +272,14 @@ async fn the_overview_draws_charts_and_warns_of_silent_collectors() {
     assert!(page.matches("<svg class=\"chart bars\"").count() >= 3);
     assert!(page.contains("title of proc-powershell") && page.contains("web01 · So Y te"));
     assert!(page.contains(&format!("href=\"/alerts?agency={}\"", f.a.id)));
+    assert!(page.contains("portal · So Y te") && page.contains("href=\"/alerts?system=portal\""));
+    let (_, filtered) = get(
+        &f,
+        &analyst,
+        "/alerts?system=portal&agency=UBND%20xa%20Binh%20An",
+    )
+    .await;
+    assert!(filtered.contains("portal-b") && !filtered.contains(">web01<"));
     // Agency A has an ingest token and has sent nothing: a warning, prominently.
     let warning = |page: &str| {
         page.find("class=\"warning\"")

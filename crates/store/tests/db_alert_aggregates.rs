@@ -22,16 +22,9 @@ fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
 }
 
-/// Opens one alert (each call a distinct rule, agency and host, so nothing folds).
-async fn raise(
-    db: &Db,
-    agency_id: &str,
-    rule: &str,
-    level: AlertLevel,
-    host: &str,
-    time: &str,
-) -> String {
-    let detection = Detection {
+/// A detection of `rule` on `host` at `time`, without a system.
+fn detection(agency_id: &str, rule: &str, level: AlertLevel, host: &str, time: &str) -> Detection {
+    Detection {
         rule_id: rule.into(),
         rule_title: format!("Title of {rule}"),
         rule_author: None,
@@ -41,11 +34,25 @@ async fn raise(
         host: host.into(),
         event_id: format!("{rule}-{host}"),
         at: at(time),
-    };
-    db.upsert_detection(&detection, Duration::minutes(15))
-        .await
-        .unwrap()
-        .alert_id
+    }
+}
+
+/// Opens one alert (each call a distinct rule, agency and host, so nothing folds).
+async fn raise(
+    db: &Db,
+    agency_id: &str,
+    rule: &str,
+    level: AlertLevel,
+    host: &str,
+    time: &str,
+) -> String {
+    db.upsert_detection(
+        &detection(agency_id, rule, level, host, time),
+        Duration::minutes(15),
+    )
+    .await
+    .unwrap()
+    .alert_id
 }
 
 async fn grouped_counts_respect_criteria_and_tenant(db: Db, _url: String) {
@@ -133,6 +140,34 @@ async fn grouped_counts_respect_criteria_and_tenant(db: Db, _url: String) {
     let (page, total) = db.find_alerts(&web01, 10, 0, &Tenant::All).await.unwrap();
     assert_eq!((page.len(), total), (1, 1));
     assert_eq!(page[0].host, "web01");
+
+    // Only alerts with a system count by system.
+    let portal = Detection {
+        system: Some("Cổng dịch vụ công".into()),
+        ..detection(&a.id, "r4", AlertLevel::Low, "web03", t)
+    };
+    db.upsert_detection(&portal, Duration::minutes(15))
+        .await
+        .unwrap();
+    let systems = db
+        .count_alerts_by(AlertGroup::System, &all, 10, &Tenant::All)
+        .await
+        .unwrap();
+    let systems: Vec<_> = systems
+        .iter()
+        .map(|c| (c.key.as_str(), c.label.as_str(), c.count))
+        .collect();
+    assert_eq!(systems, [("Cổng dịch vụ công", "Sở Y tế", 1)]);
+    let on_portal = AlertCriteria {
+        system: Some("Cổng dịch vụ công".into()),
+        ..AlertCriteria::default()
+    };
+    let (page, _) = db
+        .find_alerts(&on_portal, 10, 0, &Tenant::All)
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].host, "web03");
 }
 
 async fn counts_over_time_are_bucketed_per_level(db: Db, _url: String) {

@@ -102,6 +102,8 @@ pub(super) struct QueueParams {
     #[serde(default)]
     rule: String,
     #[serde(default)]
+    system: String,
+    #[serde(default)]
     host: String,
     /// Alerts seen at or after (RFC 3339 or `datetime-local`, UTC).
     #[serde(default)]
@@ -130,6 +132,7 @@ impl QueueParams {
             status,
             open_only,
             rule_id: text(&self.rule),
+            system: text(&self.system),
             host: text(&self.host),
             since: instant(&self.from)?,
             until: instant(&self.to)?,
@@ -144,6 +147,7 @@ impl QueueParams {
             ("status", &self.status),
             ("agency", &self.agency),
             ("rule", &self.rule),
+            ("system", &self.system),
             ("host", &self.host),
             ("from", &self.from),
             ("to", &self.to),
@@ -271,6 +275,10 @@ fn filters(
             div {
                 label for="rule" { (lang.t(Msg::RuleId)) }
                 input #rule name="rule" value=(params.rule);
+            }
+            div {
+                label for="system" { (lang.t(Msg::System)) }
+                input #system name="system" value=(params.system);
             }
             div {
                 label for="host" { (lang.t(Msg::Host)) }

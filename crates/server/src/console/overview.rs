@@ -1,10 +1,10 @@
 //! The overview at `GET /`: open alerts by level, alerts over time by level (last 24 hours
-//! or 7 days), open alerts by agency, the most frequent rules and the most attacked
-//! hosts, and the health of ingest: events per second per source over the last hour, and
-//! when each agency's collectors were last heard from. An agency that has registered
-//! sources or ingest tokens but has sent nothing for the silence period (one hour unless
-//! `?silence=` says otherwise) is a warning at the top of the page: silence is how a
-//! broken collector or a wiped log looks.
+//! or 7 days), open alerts by agency, the most frequent rules, the most attacked
+//! information systems and hosts, and the health of ingest: events per second per source
+//! over the last hour, and when each agency's collectors were last heard from. An agency
+//! that has registered sources or ingest tokens but has sent nothing for the silence
+//! period (one hour unless `?silence=` says otherwise) is a warning at the top of the
+//! page: silence is how a broken collector or a wiped log looks.
 //!
 //! Alert figures are grouped counts in the state database, event figures come from the
 //! event store; every call carries the viewer's tenant. Charts are SVG drawn by
@@ -143,6 +143,7 @@ async fn overview_page(
     let by_level = count(AlertGroup::Level, open.clone(), LEVELS.len() as i64).await?;
     let by_agency = count(AlertGroup::Agency, open, TOP).await?;
     let by_rule = count(AlertGroup::Rule, in_span.clone(), TOP).await?;
+    let by_system = count(AlertGroup::System, in_span.clone(), TOP).await?;
     let by_host = count(AlertGroup::Host, in_span.clone(), TOP).await?;
     let over_time = state
         .db
@@ -228,6 +229,10 @@ async fn overview_page(
             section {
                 h2 { (lang.t(Msg::TopRules)) " · " (lang.t(span_label(span))) }
                 (ranking(lang, &by_rule, Msg::NoAlerts, |c| c.label.clone(), |c| href("/alerts", &[("rule", &c.key)])))
+            }
+            section {
+                h2 { (lang.t(Msg::TopSystems)) " · " (lang.t(span_label(span))) }
+                (ranking(lang, &by_system, Msg::NoAlerts, |c| format!("{} · {}", c.key, c.label), |c| href("/alerts", &[("system", &c.key)])))
             }
             section {
                 h2 { (lang.t(Msg::TopHosts)) " · " (lang.t(span_label(span))) }

@@ -188,6 +188,7 @@ pub struct AlertCriteria {
     /// Only alerts still open (new, acknowledged, in progress).
     pub open_only: bool,
     pub rule_id: Option<String>,
+    pub system: Option<String>,
     pub host: Option<String>,
     /// Only alerts seen at or after this time (their `last_seen`).
     pub since: Option<DateTime<Utc>>,
@@ -215,6 +216,8 @@ pub enum AlertGroup {
     Level,
     Agency,
     Rule,
+    /// An information system within its agency (alerts without one are not counted).
+    System,
     /// A host within its agency.
     Host,
 }
@@ -226,6 +229,7 @@ impl AlertGroup {
             AlertGroup::Level => ("a.level", "a.level", "a.level"),
             AlertGroup::Agency => ("a.agency_id", "g.name", "a.agency_id, g.name"),
             AlertGroup::Rule => ("a.rule_id", "MAX(a.rule_title)", "a.rule_id"),
+            AlertGroup::System => ("a.system", "g.name", "a.agency_id, g.name, a.system"),
             AlertGroup::Host => ("a.host", "g.name", "a.agency_id, g.name, a.host"),
         }
     }
@@ -234,10 +238,10 @@ impl AlertGroup {
 /// One group of [`Db::count_alerts_by`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertCount {
-    /// The level, agency id, rule id or host.
+    /// The level, agency id, rule id, system or host.
     pub key: String,
-    /// What to show: the level, the agency's name, the rule's title, or for a host the
-    /// name of its agency.
+    /// What to show: the level, the agency's name, the rule's title, or for a system or
+    /// a host the name of its agency.
     pub label: String,
     pub count: i64,
 }
@@ -357,6 +361,9 @@ impl Where {
         }
         if let Some(rule_id) = &criteria.rule_id {
             w.push("a.rule_id = ?", text(rule_id));
+        }
+        if let Some(system) = &criteria.system {
+            w.push("a.system = ?", text(system));
         }
         if let Some(host) = &criteria.host {
             w.push("a.host = ?", text(host));
@@ -732,7 +739,10 @@ impl Db {
         tenant: &Tenant,
     ) -> Result<Vec<AlertCount>> {
         let (key, label, group_by) = group.columns();
-        let w = Where::of(criteria, tenant);
+        let mut w = Where::of(criteria, tenant);
+        if group == AlertGroup::System {
+            w.clauses.push("a.system IS NOT NULL".to_owned());
+        }
         let sql = format!(
             "SELECT {key} AS k, {label} AS label, COUNT(*) AS n {FROM}{} \
              GROUP BY {group_by} ORDER BY n DESC, k LIMIT ${}",
