@@ -115,7 +115,9 @@ impl Register {
         details: &SystemDetails,
         actor: &str,
     ) -> Result<InformationSystem> {
-        valid(check_change(None, details))?;
+        let mut reasons = check_change(None, details);
+        reasons.extend(self.name_taken(agency_id, &details.name, None).await?);
+        valid(reasons)?;
         Ok(self.db.create_system(agency_id, details, actor).await?)
     }
 
@@ -129,8 +131,37 @@ impl Register {
         actor: &str,
     ) -> Result<InformationSystem> {
         let before = self.visible_system(tenant, id).await?;
-        valid(check_change(Some(before.details.dossier_status), details))?;
+        let mut reasons = check_change(Some(before.details.dossier_status), details);
+        reasons.extend(
+            self.name_taken(&before.agency_id, &details.name, Some(id))
+                .await?,
+        );
+        valid(reasons)?;
         Ok(self.db.update_system(id, details, actor).await?)
+    }
+
+    /// Why `name` cannot be used for a system of `agency_id` (other than `except`): an
+    /// agency's systems have distinct names, which attribution and alerts go by.
+    async fn name_taken(
+        &self,
+        agency_id: &str,
+        name: &str,
+        except: Option<&str>,
+    ) -> Result<Option<Reason>> {
+        let agency = Tenant::Agency(agency_id.to_owned());
+        let systems = self
+            .db
+            .list_systems(&agency, &SystemFilter::default())
+            .await?;
+        let taken = systems
+            .iter()
+            .any(|s| s.details.name == name.trim() && Some(s.id.as_str()) != except);
+        Ok(taken.then(|| {
+            Reason::new(
+                format!("cơ quan đã có hệ thống tên {:?}", name.trim()),
+                format!("the agency already has a system named {:?}", name.trim()),
+            )
+        }))
     }
 
     /// System `id` if `tenant` sees it.

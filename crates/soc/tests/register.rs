@@ -540,3 +540,34 @@ async fn monitoring_gaps_name_silent_unmonitored_and_unregistered() {
         .iter()
         .any(|g| g.system_id.as_deref() == Some(portal.id.as_str())));
 }
+
+#[tokio::test]
+async fn an_agencys_systems_have_distinct_names() {
+    let (_dir, db, register) = open().await;
+    let a = db.create_agency("Sở A", None, "t").await.unwrap();
+    let b = db.create_agency("Sở B", None, "t").await.unwrap();
+    let portal = SystemDetails::new("Cổng thông tin", 2);
+    let first = register.create_system(&a.id, &portal, "t").await.unwrap();
+    // Another agency may use the same name; the same agency may not.
+    register.create_system(&b.id, &portal, "t").await.unwrap();
+    let twin = register.create_system(&a.id, &portal, "t").await;
+    assert!(
+        matches!(twin, Err(Error::Invalid(ref r)) if r[0].en.contains("already has")),
+        "{twin:?}"
+    );
+    let other = register
+        .create_system(&a.id, &SystemDetails::new("Thư điện tử", 1), "t")
+        .await
+        .unwrap();
+    let mut renamed = other.details.clone();
+    renamed.name = "Cổng thông tin".into();
+    assert!(register
+        .update_system(&Tenant::All, &other.id, &renamed, "t")
+        .await
+        .is_err());
+    // Saving a system under its own name is no conflict.
+    register
+        .update_system(&Tenant::All, &first.id, &first.details, "t")
+        .await
+        .unwrap();
+}
