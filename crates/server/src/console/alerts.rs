@@ -334,7 +334,9 @@ fn alert_table(lang: Lang, alerts: &[Alert], selectable: bool, stream: &str) -> 
         table.alerts data-stream=(stream) {
             thead {
                 tr {
-                    @if selectable { th { span.hidden { (lang.t(Msg::Select)) } } }
+                    @if selectable {
+                        th { input #select-all type="checkbox" aria-label=(lang.t(Msg::SelectAll)); }
+                    }
                     th { (lang.t(Msg::Level)) }
                     th { (lang.t(Msg::Rule)) }
                     th { (lang.t(Msg::Agency)) }

@@ -374,6 +374,7 @@ async fn ingest_health(
 
     let tenant = viewer.caller.tenant_agency();
     let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+    let watched = registered.clone();
     let (rates, recent, last_seen) = on_store(state, move |store| {
         let all = Query::All;
         let hour = TimeRange::between(now - INGEST_WINDOW, now);
@@ -396,7 +397,10 @@ async fn ingest_health(
             .collect();
         let lookback = TimeRange::between(now - LAST_SEEN_LOOKBACK, now);
         let mut last_seen = HashMap::new();
-        for id in ids {
+        let listed = ids
+            .into_iter()
+            .filter(|id| watched.contains(id) || recent.contains_key(id));
+        for id in listed {
             let only = field_is("agency", &id);
             let newest = store.search(&only, lookback, 1, 0, tenant.as_deref())?;
             if let Some(event) = newest.events.first() {
