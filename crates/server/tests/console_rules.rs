@@ -277,8 +277,14 @@ async fn a_backtest_runs_the_live_rule_over_stored_events_of_the_tenant() {
     );
     assert!(page.contains("a: encoded powershell") && page.contains("b: encoded powershell"));
     assert!(!page.contains("a: plain powershell") && !page.contains("older encoded"));
-    let (_, page) = get(&f, &analyst, &format!("{detail}/backtest?range=7d&lang=en")).await;
-    assert!(page.contains("a: older encoded powershell"), "{page}");
+    for range in ["7d", "all"] {
+        let path = format!("{detail}/backtest?range={range}&lang=en");
+        let (_, page) = get(&f, &analyst, &path).await;
+        assert!(
+            page.contains("a: older encoded powershell"),
+            "{range}: {page}"
+        );
+    }
 
     // An agency officer's backtest reads only their agency's events.
     let officer = log_in_as(&f, "officer", Role::AgencyOfficer, Some(&f.a)).await;

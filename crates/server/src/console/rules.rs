@@ -537,11 +537,13 @@ fn exception_form(viewer: &Viewer, href: &str, agencies: &[Agency]) -> Markup {
     }
 }
 
-/// The ranges a backtest can cover, back from now: query value, label, hours.
-const BACKTEST_RANGES: [(&str, Msg, i64); 3] = [
-    ("24h", Msg::Last24Hours, 24),
-    ("7d", Msg::Last7Days, 7 * 24),
-    ("30d", Msg::Last30Days, 30 * 24),
+/// The ranges a backtest can cover: query value, label, hours back from now (`None`:
+/// every stored event, for evidence imported with old dates).
+const BACKTEST_RANGES: [(&str, Msg, Option<i64>); 4] = [
+    ("24h", Msg::Last24Hours, Some(24)),
+    ("7d", Msg::Last7Days, Some(7 * 24)),
+    ("30d", Msg::Last30Days, Some(30 * 24)),
+    ("all", Msg::AllStoredEvents, None),
 ];
 
 fn backtest_results(lang: Lang, found: &Backtest, agency_name: &dyn Fn(&str) -> String) -> Markup {
@@ -616,7 +618,9 @@ async fn backtest(
     let tenant = viewer.caller.tenant_agency();
     let rule_id = id.clone();
     let run = tokio::task::spawn_blocking(move || {
-        let since = TimeRange::since(Utc::now() - Duration::hours(hours));
+        let since = hours.map_or(TimeRange::ALL, |h| {
+            TimeRange::since(Utc::now() - Duration::hours(h))
+        });
         backtest_stored(
             &rules,
             &rule_id,
