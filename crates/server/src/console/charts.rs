@@ -81,7 +81,7 @@ pub(super) fn columns(title: &str, columns: &[Column]) -> Markup {
             title { (title) }
             text.axis x="2" y="10" { (max) }
             line.axis x1="0" y1=(PLOT_HEIGHT) x2=(WIDTH) y2=(PLOT_HEIGHT) {}
-            @for (i, column) in columns.iter().enumerate() {
+            @for (i, column) in columns.iter().enumerate().filter(|(_, c)| c.total() > 0) {
                 @let x = i as f64 * step;
                 g {
                     title { (column.label) ": " (column.total()) }
@@ -181,6 +181,7 @@ mod tests {
                     segments: vec![segment("fill-high", 2), segment("fill-low", 2)],
                 },
                 Column::single("09:00".into(), "fill-high", 1),
+                Column::single("10:00".into(), "fill-high", 0),
             ],
         )
         .into_string();
@@ -189,18 +190,20 @@ mod tests {
         // The highest column (4) fills the plot less the room for its label (128), one
         // part on the other; the column of 1 is a quarter of it.
         assert!(
-            chart.contains("y=\"76\" width=\"399\" height=\"64\""),
+            chart.contains("y=\"76\" width=\"265.67\" height=\"64\""),
             "{chart}"
         );
         assert!(
-            chart.contains("y=\"12\" width=\"399\" height=\"64\""),
+            chart.contains("y=\"12\" width=\"265.67\" height=\"64\""),
             "{chart}"
         );
         assert!(
-            chart.contains("y=\"108\" width=\"399\" height=\"32\""),
+            chart.contains("y=\"108\" width=\"265.67\" height=\"32\""),
             "{chart}"
         );
-        assert!(chart.contains(">08:00: 4</title>") && chart.contains(">09:00</text>"));
+        assert!(chart.contains(">08:00: 4</title>") && chart.contains(">10:00</text>"));
+        // An empty column draws nothing.
+        assert!(!chart.contains("10:00: 0"), "{chart}");
     }
 
     #[test]
