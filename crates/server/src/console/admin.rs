@@ -24,7 +24,7 @@ use vigil_store::db::{
 
 use super::change::{Change, TokenOnly};
 use super::i18n::{Lang, Msg};
-use super::layout::{self, Section};
+use super::layout::{self, utc_time, Section};
 use super::notice::Notice;
 use super::{failure, Viewer};
 use crate::api::access::Action;
@@ -74,11 +74,9 @@ pub(super) fn role_name(lang: Lang, role: Role) -> &'static str {
     })
 }
 
+/// An optional instant, or a dash.
 fn time(at: Option<DateTime<Utc>>) -> String {
-    at.map_or_else(
-        || "—".to_owned(),
-        |t| t.format("%Y-%m-%d %H:%M").to_string(),
-    )
+    at.map_or_else(|| "—".to_owned(), utc_time)
 }
 
 /// The 404 page for everyone but admins (as from the API).

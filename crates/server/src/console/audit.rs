@@ -16,7 +16,7 @@ use serde::Deserialize;
 use vigil_store::db::{AuditCheck, AuditFilter, AuditRecord};
 
 use super::i18n::{Lang, Msg};
-use super::layout::{self, Section};
+use super::layout::{self, utc_time, Section};
 use super::paging::pager;
 use super::{failure, Viewer};
 use crate::api::access::Action;
@@ -201,7 +201,7 @@ fn audit_page(
                     @for r in records {
                         tr {
                             td.num { (r.id) }
-                            td { (r.at.format("%Y-%m-%d %H:%M:%S")) }
+                            td { (utc_time(r.at)) }
                             td.wrap { (r.actor) }
                             td { code { (r.action) } }
                             td.wrap { code { (r.object) } }

@@ -24,9 +24,10 @@ use vigil_pipeline::rules::RuleView;
 use vigil_store::db::{Agency, AlertLevel, MatchKind, RuleException};
 use vigil_store::events::TimeRange;
 
+use super::alerts::level_badge;
 use super::change::{Change, TokenOnly};
 use super::i18n::{Lang, Msg};
-use super::layout::{self, Section};
+use super::layout::{self, utc_time, Section};
 use super::notice::Notice;
 use super::paging::pager;
 use super::{failure, Viewer};
@@ -89,11 +90,10 @@ fn rule_href(id: &str) -> String {
     href
 }
 
-fn level_badge(lang: Lang, level: &str) -> Markup {
+/// A rule's level as a badge; a level no alert can have is shown as written.
+fn rule_level_badge(lang: Lang, level: &str) -> Markup {
     match level.parse::<AlertLevel>() {
-        Ok(known) => {
-            html! { span class={ "level level-" (known.as_str()) } { (lang.level(known)) } }
-        }
+        Ok(known) => level_badge(lang, known),
         Err(_) => html! { span.level.level-informational { (level) } },
     }
 }
@@ -229,7 +229,7 @@ async fn list(
                 tbody {
                     @for view in shown {
                         tr {
-                            td { (level_badge(lang, &view.rule.level)) }
+                            td { (rule_level_badge(lang, &view.rule.level)) }
                             td.wrap { a href=(rule_href(&view.rule.id)) { (title_of(lang, view)) } }
                             td { (view.rule.status.as_deref().unwrap_or("")) }
                             td { (enabled_label(lang, view.rule.enabled)) }
@@ -328,7 +328,7 @@ async fn rule_page(
     let title = title_of(lang, &view);
     let body = html! {
         p { a href="/rules" { "← " (lang.t(Msg::Back)) } }
-        h1.wrap { (level_badge(lang, &rule.level)) " " (title) }
+        h1.wrap { (rule_level_badge(lang, &rule.level)) " " (title) }
         @if let Some(notice) = &notice { (notice.show(lang)) }
         div.panel {
             dl.facts {
@@ -573,7 +573,7 @@ fn backtest_results(lang: Lang, found: &Backtest, agency_name: &dyn Fn(&str) -> 
                 tbody {
                     @for m in &found.samples {
                         tr {
-                            td { (m.event.time().format("%Y-%m-%d %H:%M:%S")) }
+                            td { (utc_time(m.event.time())) }
                             td.wrap { (agency_name(&m.event.agency)) }
                             td.wrap { (m.event.host.as_deref().unwrap_or("")) }
                             td.wrap {
