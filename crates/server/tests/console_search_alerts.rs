@@ -291,7 +291,10 @@ async fn the_overview_draws_charts_and_warns_of_silent_collectors() {
         "{shown}"
     );
     let (_, page) = get(&f, &analyst, "/?lang=en&span=24h&silence=15m").await;
-    assert!(page.contains("Agencies that sent nothing"), "{page}");
+    assert!(
+        page.contains("Agencies that sent nothing for 15 minutes: "),
+        "{page}"
+    );
 
     // Once A sends, the warning goes and its rate shows.
     recent_event(&f, false, 1, json!({ "host.name": "web01" }));

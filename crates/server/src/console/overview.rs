@@ -40,15 +40,55 @@ const INGEST_WINDOW: TimeDelta = TimeDelta::hours(1);
 const INGEST_BUCKET: TimeDelta = TimeDelta::minutes(5);
 /// How far back the last event of a silent agency is looked for.
 const LAST_SEEN_LOOKBACK: TimeDelta = TimeDelta::days(30);
-/// The spans of the alerts-over-time chart, as `span=` values.
-const SPANS: [(&str, Msg); 2] = [("24h", Msg::Last24Hours), ("7d", Msg::Last7Days)];
-/// The silence periods offered, as `silence=` values; the first is the default.
-const SILENCES: [(&str, Msg); 4] = [
-    ("1h", Msg::LastHour),
-    ("15m", Msg::Last15Minutes),
-    ("6h", Msg::Last6Hours),
-    ("24h", Msg::Last24Hours),
+/// A choice offered as a query-string value: its value, its name, and what it sets.
+struct Choice<T: 'static> {
+    value: &'static str,
+    name: Msg,
+    sets: T,
+}
+
+/// The spans of the alerts-over-time chart (`span=`): their length and bucket; the last
+/// is the default.
+const SPANS: [Choice<(TimeDelta, TimeDelta)>; 2] = [
+    Choice {
+        value: "24h",
+        name: Msg::Last24Hours,
+        sets: (TimeDelta::hours(24), TimeDelta::hours(1)),
+    },
+    Choice {
+        value: "7d",
+        name: Msg::Last7Days,
+        sets: (TimeDelta::days(7), TimeDelta::days(1)),
+    },
 ];
+/// The silence periods offered (`silence=`); the first is the default.
+const SILENCES: [Choice<TimeDelta>; 4] = [
+    Choice {
+        value: "1h",
+        name: Msg::ForOneHour,
+        sets: TimeDelta::hours(1),
+    },
+    Choice {
+        value: "15m",
+        name: Msg::For15Minutes,
+        sets: TimeDelta::minutes(15),
+    },
+    Choice {
+        value: "6h",
+        name: Msg::For6Hours,
+        sets: TimeDelta::hours(6),
+    },
+    Choice {
+        value: "24h",
+        name: Msg::For24Hours,
+        sets: TimeDelta::hours(24),
+    },
+];
+
+/// The choice named `value` in `choices`, or `default`.
+fn choose<'c, T>(choices: &'c [Choice<T>], value: &str, default: &'c Choice<T>) -> &'c Choice<T> {
+    choices.iter().find(|c| c.value == value).unwrap_or(default)
+}
 
 /// The overview's choices, from its query string (anything else: the default).
 #[derive(Debug, Default, Deserialize)]
@@ -57,24 +97,6 @@ struct OverviewParams {
     span: String,
     #[serde(default)]
     silence: String,
-}
-
-/// The alerts-over-time span: its length and its bucket.
-fn span_of(text: &str) -> (&'static str, TimeDelta, TimeDelta) {
-    match text {
-        "24h" => ("24h", TimeDelta::hours(24), TimeDelta::hours(1)),
-        _ => ("7d", TimeDelta::days(7), TimeDelta::days(1)),
-    }
-}
-
-/// The silence period.
-fn silence_of(text: &str) -> (&'static str, TimeDelta) {
-    match text {
-        "15m" => ("15m", TimeDelta::minutes(15)),
-        "6h" => ("6h", TimeDelta::hours(6)),
-        "24h" => ("24h", TimeDelta::hours(24)),
-        _ => ("1h", TimeDelta::hours(1)),
-    }
 }
 
 /// The overview, for `GET /` of a browser.
@@ -118,8 +140,9 @@ async fn overview_page(
     let lang = viewer.lang;
     let tenant = viewer.caller.tenant();
     let now = Utc::now();
-    let (span, span_length, bucket) = span_of(&params.span);
-    let (silence, silence_length) = silence_of(&params.silence);
+    let span = choose(&SPANS, &params.span, &SPANS[1]);
+    let (span_length, bucket) = span.sets;
+    let silence = choose(&SILENCES, &params.silence, &SILENCES[0]);
     let first_bucket = now.duration_trunc(bucket).unwrap_or(now) - span_length + bucket;
 
     let open = AlertCriteria {
@@ -176,7 +199,7 @@ async fn overview_page(
         }
     }
 
-    let (rates, collectors) = ingest_health(state, viewer, now, silence_length).await?;
+    let (rates, collectors) = ingest_health(state, viewer, now, silence.sets).await?;
     let silent: Vec<&Collector> = collectors.iter().filter(|c| c.silent()).collect();
 
     let open_by_level: HashMap<&str, i64> =
@@ -186,7 +209,7 @@ async fn overview_page(
         h1 { (title) }
         @if !silent.is_empty() {
             div.warning role="alert" {
-                strong { (lang.t(Msg::SilentAgencies)) " (" (lang.t(silence_label(silence))) "): " }
+                strong { (lang.t(Msg::SilentAgencies)) " " (lang.t(silence.name)) ": " }
                 @for (i, c) in silent.iter().enumerate() {
                     @if i > 0 { ", " }
                     (c.agency)
@@ -205,12 +228,12 @@ async fn overview_page(
         div.heading {
             h2 { (lang.t(Msg::AlertsOverTime)) }
             nav.choices {
-                @for (value, msg) in SPANS {
-                    @let link = href("/", &[("span", value), ("silence", silence)]);
-                    @if value == span {
-                        a href=(link) aria-current="true" { (lang.t(msg)) }
+                @for choice in &SPANS {
+                    @let link = href("/", &[("span", choice.value), ("silence", silence.value)]);
+                    @if choice.value == span.value {
+                        a href=(link) aria-current="true" { (lang.t(choice.name)) }
                     } @else {
-                        a href=(link) { (lang.t(msg)) }
+                        a href=(link) { (lang.t(choice.name)) }
                     }
                 }
             }
@@ -227,15 +250,15 @@ async fn overview_page(
                 (ranking(lang, &by_agency, Msg::NoOpenAlerts, |c| c.label.clone(), |c| href("/alerts", &[("agency", &c.key)])))
             }
             section {
-                h2 { (lang.t(Msg::TopRules)) " · " (lang.t(span_label(span))) }
+                h2 { (lang.t(Msg::TopRules)) " · " (lang.t(span.name)) }
                 (ranking(lang, &by_rule, Msg::NoAlerts, |c| c.label.clone(), |c| href("/alerts", &[("rule", &c.key)])))
             }
             section {
-                h2 { (lang.t(Msg::TopSystems)) " · " (lang.t(span_label(span))) }
+                h2 { (lang.t(Msg::TopSystems)) " · " (lang.t(span.name)) }
                 (ranking(lang, &by_system, Msg::NoAlerts, |c| format!("{} · {}", c.key, c.label), |c| href("/alerts", &[("system", &c.key)])))
             }
             section {
-                h2 { (lang.t(Msg::TopHosts)) " · " (lang.t(span_label(span))) }
+                h2 { (lang.t(Msg::TopHosts)) " · " (lang.t(span.name)) }
                 (ranking(lang, &by_host, Msg::NoAlerts, |c| format!("{} · {}", c.key, c.label), |c| href("/alerts", &[("host", &c.key)])))
             }
         }
@@ -272,12 +295,12 @@ async fn overview_page(
             section {
                 h3 { (lang.t(Msg::Collectors)) }
                 form.filters method="get" action="/" {
-                    input type="hidden" name="span" value=(span);
+                    input type="hidden" name="span" value=(span.value);
                     div {
                         label for="silence" { (lang.t(Msg::SilencePeriod)) }
                         select #silence name="silence" {
-                            @for (value, msg) in SILENCES {
-                                option value=(value) selected[value == silence] { (lang.t(msg)) }
+                            @for choice in &SILENCES {
+                                option value=(choice.value) selected[choice.value == silence.value] { (lang.t(choice.name)) }
                             }
                         }
                     }
@@ -444,18 +467,4 @@ fn level_fill(level: AlertLevel) -> &'static str {
         AlertLevel::Low => "fill-low",
         AlertLevel::Informational => "fill-informational",
     }
-}
-
-fn span_label(span: &str) -> Msg {
-    SPANS
-        .iter()
-        .find(|(value, _)| *value == span)
-        .map_or(Msg::Last7Days, |(_, msg)| *msg)
-}
-
-fn silence_label(silence: &str) -> Msg {
-    SILENCES
-        .iter()
-        .find(|(value, _)| *value == silence)
-        .map_or(Msg::LastHour, |(_, msg)| *msg)
 }
