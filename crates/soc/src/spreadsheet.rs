@@ -6,8 +6,10 @@
 //! appraised, approved, returned) are required; `addresses` (`;`-separated URLs, IPs,
 //! CIDR blocks, host names) and `components` (`;`-separated `name@version` or CPE 2.3
 //! names) may be empty. Vigil also reads and writes `purpose`, `operator`, `hosting`,
-//! `regime`, `decision_number`, `decision_date`, `approving_authority` and `review_date`
-//! when present, so an export imports back unchanged.
+//! `regime`, `decision_number`, `decision_date`, `approving_authority`, `review_date`,
+//! `users_served`, `personal_data` and `state_secrets` (yes/no, có/không) and
+//! `internet_facing` (the addresses that face the Internet; without the column this is
+//! inferred from each address) when present, so an export imports back unchanged.
 //!
 //! Rows are numbered as a spreadsheet shows them: the header is row 1. A file with any bad
 //! row is refused whole, with every bad row and all its reasons.
@@ -29,7 +31,7 @@ use crate::reason::{joined, Reason};
 pub const REQUIRED_COLUMNS: [&str; 4] = ["agency", "system_name", "level", "dossier_status"];
 
 /// Every column Vigil writes, in the order it writes them.
-pub const EXPORT_COLUMNS: [&str; 14] = [
+pub const EXPORT_COLUMNS: [&str; 18] = [
     "agency",
     "system_name",
     "level",
@@ -44,6 +46,10 @@ pub const EXPORT_COLUMNS: [&str; 14] = [
     "decision_date",
     "approving_authority",
     "review_date",
+    "users_served",
+    "personal_data",
+    "state_secrets",
+    "internet_facing",
 ];
 
 /// Why a file could not be read at all.
@@ -249,6 +255,20 @@ fn parse_row(cells: &Cells<'_>) -> Result<(String, SystemDetails), Vec<Reason>> 
     details.purpose = text("purpose");
     details.operator = text("operator");
     details.hosting = text("hosting");
+    details.users_served = text("users_served");
+    for (name, flag) in [
+        ("personal_data", &mut details.personal_data),
+        ("state_secrets", &mut details.state_secrets),
+    ] {
+        match cell(name).to_lowercase().as_str() {
+            "" | "no" | "không" | "0" | "false" => *flag = false,
+            "yes" | "có" | "1" | "true" => *flag = true,
+            other => reasons.push(Reason::new(
+                format!("{name} {other:?} phải là có hoặc không"),
+                format!("{name} {other:?} must be yes or no"),
+            )),
+        }
+    }
     details.decision_number = text("decision_number");
     details.approving_authority = text("approving_authority");
     if let Some(regime) = text("regime") {
@@ -278,6 +298,23 @@ fn parse_row(cells: &Cells<'_>) -> Result<(String, SystemDetails), Vec<Reason>> 
         match parse_address(part) {
             Ok(a) => details.addresses.push(a),
             Err(reason) => reasons.push(reason),
+        }
+    }
+    if let Some(&column) = cells.columns.get("internet_facing") {
+        let facing: Vec<&str> = cells
+            .cells
+            .get(column)
+            .map_or(Vec::new(), |c| split_list(c).collect());
+        for a in &mut details.addresses {
+            a.internet_facing = facing.contains(&a.address.as_str());
+        }
+        for listed in facing {
+            if !details.addresses.iter().any(|a| a.address == listed) {
+                reasons.push(Reason::new(
+                    format!("internet_facing: {listed:?} không có trong cột addresses"),
+                    format!("internet_facing: {listed:?} is not among the addresses"),
+                ));
+            }
         }
     }
     for part in split_list(cell("components")) {
@@ -318,7 +355,21 @@ fn export_cells(system: &InformationSystem) -> Vec<String> {
         d.decision_date.map(|x| x.to_string()).unwrap_or_default(),
         d.approving_authority.clone().unwrap_or_default(),
         d.review_date.map(|x| x.to_string()).unwrap_or_default(),
+        d.users_served.clone().unwrap_or_default(),
+        yes_no(d.personal_data),
+        yes_no(d.state_secrets),
+        list(
+            d.addresses
+                .iter()
+                .filter(|a| a.internet_facing)
+                .map(|a| a.address.clone())
+                .collect(),
+        ),
     ]
+}
+
+fn yes_no(flag: bool) -> String {
+    if flag { "yes" } else { "no" }.to_owned()
 }
 
 /// A cell a spreadsheet program would run as a formula gets a leading `'` (CSV only:
@@ -419,6 +470,57 @@ mod tests {
         let ok = parse_register(&t[..2]).unwrap();
         assert_eq!(ok[0].details.addresses.len(), 2);
         assert_eq!(ok[0].agency, "Sở Y tế");
+    }
+
+    #[test]
+    fn flags_and_internet_facing_addresses_are_read() {
+        let header: &[&str] = &[
+            "agency",
+            "system_name",
+            "level",
+            "dossier_status",
+            "addresses",
+            "personal_data",
+            "state_secrets",
+            "internet_facing",
+        ];
+        let good = parse_register(&table(&[
+            header,
+            &[
+                "Sở A",
+                "Một cửa",
+                "3",
+                "draft",
+                "203.0.113.5; 10.0.0.1",
+                "có",
+                "no",
+                "10.0.0.1",
+            ],
+        ]))
+        .unwrap();
+        let d = &good[0].details;
+        assert!(d.personal_data && !d.state_secrets);
+        let facing: Vec<bool> = d.addresses.iter().map(|a| a.internet_facing).collect();
+        assert_eq!(
+            facing,
+            [false, true],
+            "the column overrides what addresses suggest"
+        );
+        let bad = parse_register(&table(&[
+            header,
+            &[
+                "Sở A",
+                "Một cửa",
+                "3",
+                "draft",
+                "10.0.0.1",
+                "maybe",
+                "",
+                "10.9.9.9",
+            ],
+        ]))
+        .unwrap_err();
+        assert_eq!(bad[0].reasons.len(), 2, "{}", bad[0]);
     }
 
     #[test]
