@@ -15,7 +15,7 @@
 //!
 //! - [`login`]: `GET/POST /login`, `POST /logout`, `GET/POST /account/password`;
 //! - [`overview`]: the dashboard at `GET /` (alert charts, ingest health), drawn with
-//!   [`charts`];
+//!   [`charts`]; [`choice`]: the fixed options pages offer (time windows, periods);
 //! - [`alerts`]: `GET /alerts` (with bulk changes), `GET/POST /alerts/{id}`;
 //!   [`alert_stream`]: `GET /alerts/stream`, new alerts as server-sent events;
 //! - [`search`]: `GET /search`, `GET /search/event/{id}`, `GET /search/export.csv`;
@@ -42,6 +42,7 @@ mod assets;
 mod audit;
 mod change;
 mod charts;
+mod choice;
 mod i18n;
 mod layout;
 mod login;

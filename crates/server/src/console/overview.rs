@@ -23,6 +23,7 @@ use vigil_store::events::{Query, TimeRange};
 
 use super::alerts::{level_badge, visible_agencies, LEVELS};
 use super::charts::{self, Bar, Column, Segment};
+use super::choice::{choose, Choice};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, href, utc_time, Section};
 use super::search::field_is;
@@ -40,13 +41,6 @@ const INGEST_WINDOW: TimeDelta = TimeDelta::hours(1);
 const INGEST_BUCKET: TimeDelta = TimeDelta::minutes(5);
 /// How far back the last event of a silent agency is looked for.
 const LAST_SEEN_LOOKBACK: TimeDelta = TimeDelta::days(30);
-/// A choice offered as a query-string value: its value, its name, and what it sets.
-struct Choice<T: 'static> {
-    value: &'static str,
-    name: Msg,
-    sets: T,
-}
-
 /// The spans of the alerts-over-time chart (`span=`): their length and bucket; the last
 /// is the default.
 const SPANS: [Choice<(TimeDelta, TimeDelta)>; 2] = [
@@ -84,11 +78,6 @@ const SILENCES: [Choice<TimeDelta>; 4] = [
         sets: TimeDelta::hours(24),
     },
 ];
-
-/// The choice named `value` in `choices`, or `default`.
-fn choose<'c, T>(choices: &'c [Choice<T>], value: &str, default: &'c Choice<T>) -> &'c Choice<T> {
-    choices.iter().find(|c| c.value == value).unwrap_or(default)
-}
 
 /// The overview's choices, from its query string (anything else: the default).
 #[derive(Debug, Default, Deserialize)]
@@ -140,9 +129,9 @@ async fn overview_page(
     let lang = viewer.lang;
     let tenant = viewer.caller.tenant();
     let now = Utc::now();
-    let span = choose(&SPANS, &params.span, &SPANS[1]);
+    let span = choose(&SPANS, &params.span, &SPANS[1]).unwrap_or(&SPANS[1]);
     let (span_length, bucket) = span.sets;
-    let silence = choose(&SILENCES, &params.silence, &SILENCES[0]);
+    let silence = choose(&SILENCES, &params.silence, &SILENCES[0]).unwrap_or(&SILENCES[0]);
     let first_bucket = now.duration_trunc(bucket).unwrap_or(now) - span_length + bucket;
 
     let open = AlertCriteria {

@@ -22,6 +22,7 @@ use vigil_store::events::query::Value as QueryValue;
 use vigil_store::events::{EventId, Query, StoredEvent, TimeRange};
 
 use super::charts::{self, Column};
+use super::choice::{choose, Choice};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, href, utc_time, Section};
 use super::paging::pager;
@@ -43,15 +44,35 @@ const SUMMARY_CHARS: usize = 300;
 pub(super) const AROUND: TimeDelta = TimeDelta::minutes(15);
 /// The columns shown when none are chosen.
 const DEFAULT_COLUMNS: &str = "time,agency,host,source,summary";
-/// The time-window presets, as `range=` values, and the default one.
-const PRESETS: [(&str, Msg); 5] = [
-    ("15m", Msg::Last15Minutes),
-    ("1h", Msg::LastHour),
-    ("24h", Msg::Last24Hours),
-    ("7d", Msg::Last7Days),
-    ("30d", Msg::Last30Days),
+/// The time-window presets (`range=`) and their lengths; the third is the default.
+const PRESETS: [Choice<TimeDelta>; 5] = [
+    Choice {
+        value: "15m",
+        name: Msg::Last15Minutes,
+        sets: TimeDelta::minutes(15),
+    },
+    Choice {
+        value: "1h",
+        name: Msg::LastHour,
+        sets: TimeDelta::hours(1),
+    },
+    Choice {
+        value: "24h",
+        name: Msg::Last24Hours,
+        sets: TimeDelta::hours(24),
+    },
+    Choice {
+        value: "7d",
+        name: Msg::Last7Days,
+        sets: TimeDelta::days(7),
+    },
+    Choice {
+        value: "30d",
+        name: Msg::Last30Days,
+        sets: TimeDelta::days(30),
+    },
 ];
-const DEFAULT_PRESET: &str = "24h";
+const DEFAULT_PRESET: &Choice<TimeDelta> = &PRESETS[2];
 
 /// The routes of this module.
 pub(super) fn routes() -> Router<AppState> {
@@ -102,7 +123,9 @@ impl SearchParams {
     fn window(&self, now: DateTime<Utc>) -> Result<TimeRange, ()> {
         let from = instant(&self.from)?;
         let to = instant(&self.to)?;
-        let preset = preset_length(&self.range).ok_or(())?;
+        let preset = choose(&PRESETS, &self.range, DEFAULT_PRESET)
+            .ok_or(())?
+            .sets;
         let range = match (from, to) {
             (None, None) => TimeRange::between(now - preset, now),
             (from, to) => {
@@ -114,22 +137,6 @@ impl SearchParams {
             return Err(());
         }
         Ok(range)
-    }
-}
-
-/// The length of a preset window (`""`: the default one).
-fn preset_length(range: &str) -> Option<TimeDelta> {
-    match if range.is_empty() {
-        DEFAULT_PRESET
-    } else {
-        range
-    } {
-        "15m" => Some(TimeDelta::minutes(15)),
-        "1h" => Some(TimeDelta::hours(1)),
-        "24h" => Some(TimeDelta::hours(24)),
-        "7d" => Some(TimeDelta::days(7)),
-        "30d" => Some(TimeDelta::days(30)),
-        _ => None,
     }
 }
 
@@ -404,11 +411,7 @@ fn search_page(
     let title = lang.t(Msg::SearchTitle);
     let columns = chosen_columns(&params.columns);
     let custom = !params.from.is_empty() || !params.to.is_empty();
-    let chosen_preset = if params.range.is_empty() {
-        DEFAULT_PRESET
-    } else {
-        params.range.as_str()
-    };
+    let chosen_preset = choose(&PRESETS, &params.range, DEFAULT_PRESET).map(|c| c.value);
     let status = if outcome.is_ok() {
         StatusCode::OK
     } else {
@@ -427,8 +430,8 @@ fn search_page(
                 div {
                     label for="range" { (lang.t(Msg::TimeWindow)) }
                     select #range name="range" {
-                        @for (value, msg) in PRESETS {
-                            option value=(value) selected[!custom && value == chosen_preset] { (lang.t(msg)) }
+                        @for preset in &PRESETS {
+                            option value=(preset.value) selected[!custom && Some(preset.value) == chosen_preset] { (lang.t(preset.name)) }
                         }
                     }
                 }
