@@ -84,7 +84,7 @@ fn attribute_and_detect(batch: IngestBatch, rules: &RuleSnapshot, sources: &Sour
         .map(|record| {
             let mut event = record.event;
             if record.truncated {
-                event.push("vigil.truncated", true);
+                event.push(vigil_store::events::TRUNCATED_FLAG, true);
             }
             let mut stored =
                 StoredEvent::received_at(event, "", "", source.as_str(), record.raw, received_at);

@@ -26,6 +26,9 @@ struct Outcome {
     seconds: f64,
     events_per_second: f64,
     send_seconds: f64,
+    /// CPU time of the whole process (server and load clients, all threads) per event:
+    /// the figure that other work on a shared machine hardly moves.
+    cpu_us_per_event: f64,
     detections: u64,
     alerts: i64,
     /// Receipt to alert while saturated: mostly time spent queued.
@@ -152,6 +155,7 @@ async fn run_once(
 
     let total = (load.syslog_events + load.bulk_events) as u64;
     let started = Instant::now();
+    let cpu_started = cpu_time::ProcessTime::now();
     let mut senders = tokio::task::JoinSet::new();
     let syslog_addr = running.syslog_tcp.context("syslog tcp listener")?;
     for buffer in &load.syslog {
@@ -211,6 +215,7 @@ async fn run_once(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_us_per_event = cpu_started.elapsed().as_secs_f64() * 1e6 / total as f64;
     let exposition = running.metrics.encode();
     let paced_rate = args
         .paced_rate
@@ -231,6 +236,7 @@ async fn run_once(
         seconds,
         events_per_second: total as f64 / seconds,
         send_seconds,
+        cpu_us_per_event,
         detections: running.metrics.detections.get(),
         alerts,
         saturated_p99_ms: quantile(&buckets(&exposition), 0.99).map(|s| s * 1e3),
@@ -375,13 +381,14 @@ pub async fn run(args: &BenchIngestArgs) -> Result<()> {
 fn print_table(outcomes: &[Outcome]) {
     let ms = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
     println!(
-        "{:<20} {:>6} {:>8} {:>7} {:>9} {:>7} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7}",
+        "{:<20} {:>6} {:>8} {:>7} {:>9} {:>7} {:>7} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>7}",
         "RUN",
         "RULES",
         "EVENTS",
         "SECONDS",
         "EVENTS/S",
         "SEND S",
+        "CPU µS",
         "DETECTED",
         "ALERTS",
         "SAT P99",
@@ -392,13 +399,14 @@ fn print_table(outcomes: &[Outcome]) {
     );
     for o in outcomes {
         println!(
-            "{:<20} {:>6} {:>8} {:>7.2} {:>9.0} {:>7.2} {:>8} {:>6} {:>8} {:>8.0} {:>8} {:>8} {:>7}",
+            "{:<20} {:>6} {:>8} {:>7.2} {:>9.0} {:>7.2} {:>7.1} {:>8} {:>6} {:>8} {:>8.0} {:>8} {:>8} {:>7}",
             o.name,
             o.rules,
             o.events,
             o.seconds,
             o.events_per_second,
             o.send_seconds,
+            o.cpu_us_per_event,
             o.detections,
             o.alerts,
             ms(o.saturated_p99_ms),
@@ -410,13 +418,15 @@ fn print_table(outcomes: &[Outcome]) {
     }
     println!(
         "\nEVENTS/S: sustained at full speed (first byte sent to last event committed). \
+         CPU µS: process CPU time per event (server and clients, all threads). \
          SAT P99: receipt to alert while saturated (queueing). P50/P99: receipt to alert \
          at the paced rate PACED/S."
     );
     if let [base, ruled] = outcomes {
         println!(
-            "with rules / baseline throughput: {:.2}x",
-            ruled.events_per_second / base.events_per_second
+            "with rules / baseline throughput: {:.2}x; CPU per event {:.2}x",
+            ruled.events_per_second / base.events_per_second,
+            ruled.cpu_us_per_event / base.cpu_us_per_event
         );
     }
 }

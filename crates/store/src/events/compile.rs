@@ -5,7 +5,8 @@
 
 use super::query::{Piece, Query, Scalar, Value};
 use super::schema::{self, Fields};
-use super::{Result, StoreError, TimeRange};
+use super::{EventId, Result, StoreError, TimeRange};
+use chrono::{DateTime, TimeDelta};
 use std::ops::Bound;
 use std::sync::Arc;
 use tantivy::query::{
@@ -31,7 +32,9 @@ pub(crate) struct Compiler {
 /// Where a field name points.
 enum Target {
     Timestamp,
-    /// A string column of the store (exact for `id` and `agency`, keyword otherwise),
+    /// The event id: found by the time it names and its `id_low` column.
+    Id,
+    /// A string column of the store (exact for `agency`, keyword otherwise),
     /// optionally also an event field of the same name.
     Column {
         field: Field,
@@ -135,7 +138,7 @@ impl Compiler {
         };
         match name {
             TIMESTAMP => Target::Timestamp,
-            "id" => column(f.id, false, false),
+            "id" => Target::Id,
             "agency" => column(f.agency, false, false),
             "system" => column(f.system, true, true),
             "host" => column(f.host, true, true),
@@ -173,6 +176,16 @@ impl Compiler {
             Target::Timestamp => Err(StoreError::InvalidQuery(format!(
                 "{TIMESTAMP} takes a range, e.g. {TIMESTAMP}:>=2026-11-23T00:00:00Z"
             ))),
+            Target::Id => match value {
+                Value::Word(text) | Value::Phrase(text) => match text.trim().parse() {
+                    Ok(id) => Ok(self.id_query(id)),
+                    Err(_) => Ok(Box::new(EmptyQuery)),
+                },
+                Value::Pattern(pieces) if is_match_anything(pieces) => Ok(Box::new(AllQuery)),
+                Value::Pattern(_) => Err(StoreError::InvalidQuery(
+                    "id takes a whole event id, not a wildcard".into(),
+                )),
+            },
             Target::Column {
                 field,
                 keyword,
@@ -184,7 +197,7 @@ impl Compiler {
                         self.exact(field, &normalised)
                     }
                     Value::Word(text) | Value::Phrase(text) => self.exact(field, text),
-                    // Every event has an id and an agency; the other columns are fast.
+                    // Every event has an agency; the other columns are fast.
                     Value::Pattern(pieces) if is_match_anything(pieces) && !keyword => {
                         Box::new(AllQuery)
                     }
@@ -244,7 +257,7 @@ impl Compiler {
                 Ok(any_term(alternatives))
             }
             Value::Pattern(pieces) if is_match_anything(pieces) => {
-                Ok(Box::new(ExistsQuery::new(format!("fields.{path}"), false)))
+                Ok(Box::new(ExistsQuery::new(format!("facets.{path}"), false)))
             }
             Value::Pattern(pieces) => {
                 let mut prefix = Term::from_field_json_path(field, path, true);
@@ -289,14 +302,15 @@ impl Compiler {
             _ if any_time => Err(StoreError::InvalidQuery(format!(
                 "time ranges apply to {TIMESTAMP} only, not to {name}"
             ))),
-            Target::Column { .. } => Err(StoreError::InvalidQuery(format!(
+            Target::Id | Target::Column { .. } => Err(StoreError::InvalidQuery(format!(
                 "{name} holds text; numeric ranges apply to event fields"
             ))),
             Target::EventField if both_open => {
-                Ok(Box::new(ExistsQuery::new(format!("fields.{name}"), false)))
+                Ok(Box::new(ExistsQuery::new(format!("facets.{name}"), false)))
             }
             Target::EventField => {
-                let field = self.fields.fields;
+                // Numbers are kept whole in the column store, which answers ranges.
+                let field = self.fields.facets;
                 let integral = [lower, upper].iter().all(|b| {
                     matches!(
                         b,
@@ -321,6 +335,30 @@ impl Compiler {
                 )))
             }
         }
+    }
+
+    /// The event with this id: its time (the id's time part, at the index's millisecond
+    /// precision) and its `id_low` column. An id whose time part was clamped (an event
+    /// dated before 1970) is looked up by the column alone.
+    pub(crate) fn id_query(&self, id: EventId) -> Box<dyn TQuery> {
+        let low = Term::from_field_u64(self.fields.id_low, schema::id_low(id));
+        let by_low: Box<dyn TQuery> = Box::new(RangeQuery::new(
+            Bound::Included(low.clone()),
+            Bound::Included(low),
+        ));
+        let ms = id.timestamp_ms() as i64;
+        let Some(time) = DateTime::from_timestamp_millis(ms).filter(|_| ms > 0) else {
+            return by_low;
+        };
+        let at = |t| Term::from_field_date(self.fields.timestamp, schema::to_tantivy_time(t));
+        let by_time = Box::new(RangeQuery::new(
+            Bound::Included(at(time)),
+            Bound::Excluded(at(time + TimeDelta::milliseconds(1))),
+        ));
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, by_time),
+            (Occur::Must, by_low),
+        ]))
     }
 
     fn exact(&self, field: Field, text: &str) -> Box<dyn TQuery> {

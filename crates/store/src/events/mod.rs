@@ -30,6 +30,7 @@ mod schema;
 mod tantivy_store;
 
 pub use query::{ParseError, Query};
+pub use schema::{FACET_MAX_BYTES, TRUNCATED_FLAG};
 pub use tantivy_store::{TantivyEventStore, TantivyStoreConfig};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};

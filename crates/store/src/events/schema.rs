@@ -3,14 +3,22 @@
 //!
 //! | field | kind | why |
 //! | --- | --- | --- |
-//! | `id` | raw string, stored | `get` by id |
+//! | `id` | stored | the event's ULID, read back with the event |
+//! | `id_low` | u64, fast | the id's low 64 bits: `get` and `id:` find an event by its time (the id's time part) and this column, without a term per event in the index |
 //! | `timestamp` | date, indexed + fast (ms) | time ranges, newest-first order, histograms |
 //! | `agency` | raw string, fast, stored | tenancy must-clause (exact, case-sensitive) |
 //! | `system`, `host`, `source` | keyword (lowercased), fast (as written), stored | filters, counts |
-//! | `fields` | JSON, keyword values (lowercased), fast (as written), dots expanded | `field:value` on any event field |
-//! | `all` | text (words, lowercased, accents folded), positions | free text and phrases |
+//! | `fields` | JSON, keyword values (lowercased), dots expanded | `field:value` on any event field |
+//! | `facets` | JSON, fast only (as written; strings cut to [`FACET_MAX_BYTES`]) | counts by field, `field:*` |
+//! | `all` | text (words, lowercased, accents folded), positions | free text and phrases: the raw text, plus the field values when the raw text does not carry them |
 //! | `doc` | stored JSON: fields in order, times | rebuilding the event exactly |
 //! | `raw` | stored | the original text |
+//!
+//! Indexing is most of what ingest costs, so nothing is indexed twice: the words of
+//! field values go to `all` only when the raw text lacks them (no raw text, a JSON
+//! `\u` escape, a cut message), and the column store keeps short values whole but
+//! only the first [`FACET_MAX_BYTES`] of long ones (command lines, script blocks), which
+//! nobody counts by whole value.
 //!
 //! String values of event fields are indexed whole (one lowercased token per value), so
 //! `Image:*\\cmd.exe` and `user:admin` compare whole values, case-insensitively, the way
@@ -39,16 +47,22 @@ pub(crate) const FOLDED: &str = "vigil_folded";
 /// Words longer than this (in bytes) are not indexed for free text.
 const MAX_WORD_BYTES: usize = 100;
 
+/// Longest string value kept whole in `facets`; longer ones are cut (at a character
+/// boundary) and end in `…`.
+pub const FACET_MAX_BYTES: usize = 120;
+
 /// Handles to the fields of a day index.
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
     pub id: Field,
+    pub id_low: Field,
     pub timestamp: Field,
     pub agency: Field,
     pub system: Field,
     pub host: Field,
     pub source: Field,
     pub fields: Field,
+    pub facets: Field,
     pub all: Field,
     pub doc: Field,
     pub raw: Field,
@@ -65,7 +79,8 @@ pub(crate) fn schema() -> Schema {
         )
         .set_fast(None)
         .set_stored();
-    builder.add_text_field("id", STRING | STORED);
+    builder.add_text_field("id", STORED);
+    builder.add_u64_field("id_low", FAST);
     builder.add_date_field(
         "timestamp",
         DateOptions::from(INDEXED | FAST).set_precision(DateTimePrecision::Milliseconds),
@@ -83,6 +98,11 @@ pub(crate) fn schema() -> Schema {
                     .set_fieldnorms(false)
                     .set_index_option(IndexRecordOption::Basic),
             )
+            .set_expand_dots_enabled(),
+    );
+    builder.add_json_field(
+        "facets",
+        JsonObjectOptions::default()
             .set_fast(None)
             .set_expand_dots_enabled(),
     );
@@ -109,12 +129,14 @@ impl Fields {
         };
         Ok(Fields {
             id: get("id")?,
+            id_low: get("id_low")?,
             timestamp: get("timestamp")?,
             agency: get("agency")?,
             system: get("system")?,
             host: get("host")?,
             source: get("source")?,
             fields: get("fields")?,
+            facets: get("facets")?,
             all: get("all")?,
             doc: get("doc")?,
             raw: get("raw")?,
@@ -185,6 +207,39 @@ fn to_owned_value(value: &Value) -> Option<OwnedValue> {
     })
 }
 
+/// `value` as the column store keeps it: long strings cut to [`FACET_MAX_BYTES`].
+fn to_facet_value(value: &Value) -> Option<OwnedValue> {
+    match value {
+        Value::Str(s) if s.len() > FACET_MAX_BYTES => {
+            let mut end = FACET_MAX_BYTES;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Some(OwnedValue::Str(format!("{}…", &s[..end])))
+        }
+        Value::List(items) => Some(OwnedValue::Array(
+            items.iter().filter_map(to_facet_value).collect(),
+        )),
+        other => to_owned_value(other),
+    }
+}
+
+/// The low 64 bits of an event id, the `id_low` column.
+pub(crate) fn id_low(id: super::EventId) -> u64 {
+    id.0 as u64
+}
+
+/// Whether `raw` holds the words of the event's field values, so `all` need not get
+/// them again: not when it is empty, cut short, or escapes characters (`\uXXXX` in JSON)
+/// that the word tokenizer would then not see.
+fn raw_carries_values(e: &StoredEvent) -> bool {
+    !e.raw.is_empty() && !e.raw.contains("\\u") && !e.event.contains(TRUNCATED_FLAG)
+}
+
+/// The field the pipeline sets (to `true`) on events whose message was cut to the size
+/// limit.
+pub const TRUNCATED_FLAG: &str = "vigil.truncated";
+
 /// Pushes the text of every scalar in `value` to `out`.
 fn texts(value: &Value, out: &mut Vec<String>) {
     match value {
@@ -199,6 +254,7 @@ fn texts(value: &Value, out: &mut Vec<String>) {
 pub(crate) fn to_document(f: &Fields, e: &StoredEvent) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
     doc.add_text(f.id, e.id.to_string());
+    doc.add_u64(f.id_low, id_low(e.id));
     doc.add_date(f.timestamp, to_tantivy_time(e.time()));
     doc.add_text(f.agency, &e.agency);
     doc.add_text(f.system, &e.system);
@@ -207,17 +263,25 @@ pub(crate) fn to_document(f: &Fields, e: &StoredEvent) -> TantivyDocument {
     }
     doc.add_text(f.source, &e.source);
 
+    let words_from_fields = !raw_carries_values(e);
     let mut object = Vec::with_capacity(e.event.len());
-    let mut words = Vec::with_capacity(e.event.len() + 1);
+    let mut facets = Vec::with_capacity(e.event.len());
+    let mut words = Vec::new();
     let mut pairs = Vec::with_capacity(e.event.len());
     for (name, value) in e.event.fields() {
         if let Some(v) = to_owned_value(value) {
             object.push((name.to_owned(), v));
         }
-        texts(value, &mut words);
+        if let Some(v) = to_facet_value(value) {
+            facets.push((name.to_owned(), v));
+        }
+        if words_from_fields {
+            texts(value, &mut words);
+        }
         pairs.push(json!([name, value.to_json()]));
     }
     doc.add_field_value(f.fields, &OwnedValue::Object(object));
+    doc.add_field_value(f.facets, &OwnedValue::Object(facets));
     if !e.raw.is_empty() {
         doc.add_text(f.all, &e.raw);
     }

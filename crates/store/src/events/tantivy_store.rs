@@ -21,12 +21,11 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::{Column, DynamicColumn, StrColumn};
 use tantivy::index::IndexSettings;
-use tantivy::query::{Query as TQuery, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::Query as TQuery;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentOrdinal,
-    SegmentReader, TantivyDocument, Term,
+    SegmentReader, TantivyDocument,
 };
 
 /// Tuning of the embedded store.
@@ -262,7 +261,8 @@ impl TantivyEventStore {
             .config
             .writer_heap_bytes
             .max(threads * MIN_HEAP_PER_THREAD);
-        let writer = day.index.writer_with_num_threads(threads, heap)?;
+        let writer: IndexWriter = day.index.writer_with_num_threads(threads, heap)?;
+        writer.set_merge_policy(Box::new(merge_policy()));
         writers.open.push(OpenWriter {
             day: day.clone(),
             writer,
@@ -285,7 +285,7 @@ impl TantivyEventStore {
                 "cannot count by {field}; use a histogram for time"
             ))),
             "" => Err(StoreError::InvalidArgument("empty field name".into())),
-            _ => Ok(format!("fields.{field}")),
+            _ => Ok(format!("facets.{field}")),
         }
     }
 }
@@ -360,8 +360,7 @@ impl EventStore for TantivyEventStore {
             dates.retain(|d| *d != home);
             dates.insert(0, home);
         }
-        let term = Term::from_field_text(self.fields.id, &id.to_string());
-        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let query = Compiler::new(self.fields).id_query(id);
         for date in dates {
             let Some(day) = self.day(date, false)? else {
                 continue;
@@ -369,10 +368,12 @@ impl EventStore for TantivyEventStore {
             let hits = day
                 .reader
                 .searcher()
-                .search(&query, &TopDocs::with_limit(1))?;
+                .search(query.as_ref(), &TopDocs::with_limit(1))?;
             if let Some((_, address)) = hits.first() {
                 let event = self.read_doc(&day, *address)?;
-                return Ok(tenant.is_none_or(|t| t == event.agency).then_some(event));
+                if event.id == id {
+                    return Ok(tenant.is_none_or(|t| t == event.agency).then_some(event));
+                }
             }
         }
         Ok(None)
@@ -511,6 +512,18 @@ impl TantivyEventStore {
         }
         Ok(dropped.to_vec())
     }
+}
+
+/// How a day's segments are merged. A live day commits every second or so, each commit
+/// adding a small segment per indexing thread; merging them eight at a time (tantivy's
+/// default) rewrites every event several times while the day is written. Waiting for
+/// more segments of a size before merging them halves that rewriting, for a few more
+/// segments to visit per search.
+fn merge_policy() -> tantivy::merge_policy::LogMergePolicy {
+    let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+    policy.set_min_num_segments(16);
+    policy.set_min_layer_size(50_000);
+    policy
 }
 
 /// The most events one search returns.

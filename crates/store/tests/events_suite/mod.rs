@@ -448,6 +448,52 @@ pub fn uncommitted_then_committed(open: Open) {
 
 /// Instantiates the suite for one backend: `event_store_suite!(open)` where
 /// `open: fn(&Path) -> Box<dyn EventStore>`.
+/// Edge cases of single events: ids of events dated before 1970 (whose id cannot carry
+/// their time), `id:` in queries, field words whose raw text hides them, and counts of
+/// values too long to keep whole.
+pub fn single_event_edge_cases(open: Open) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let s = store.as_ref();
+    let mut ancient = Event::default();
+    ancient.timestamp = Some(Utc.with_ymd_and_hms(1969, 7, 20, 20, 17, 0).unwrap());
+    ancient.push("note", "landing");
+    // A JSON sender escaped the Vietnamese text: the raw text does not show its words.
+    let mut escaped = Event::default();
+    escaped.timestamp = Some(midnight(23));
+    escaped.push("message", "Đăng nhập thất bại");
+    let escaped_raw = r#"{"message":"\u0110\u0103ng nh\u1eadp th\u1ea5t b\u1ea1i"}"#;
+    let long_command = format!("powershell.exe -enc {}", "A".repeat(400));
+    let mut long = Event::default();
+    long.timestamp = Some(midnight(23) + TimeDelta::seconds(1));
+    long.push("CommandLine", long_command.clone());
+    let events = [
+        StoredEvent::new(ancient, AGENCY_A, "s", "import", "{\"note\":\"landing\"}"),
+        StoredEvent::new(escaped, AGENCY_A, "s", "http", escaped_raw),
+        StoredEvent::new(long.clone(), AGENCY_A, "s", "http", ""),
+        StoredEvent::new(long, AGENCY_A, "s", "http", ""),
+    ];
+    s.append(&events).unwrap();
+    s.commit().unwrap();
+    for e in &events {
+        assert_eq!(s.get(e.id, None).unwrap().as_ref(), Some(e));
+        let found = s
+            .search(&q(&format!("id:{}", e.id)), TimeRange::ALL, 10, 0, None)
+            .unwrap();
+        assert_eq!(found.events, std::slice::from_ref(e), "id:{}", e.id);
+    }
+    assert_eq!(total(s, "id:01ARZ3NDEKTSV4RRFFQ69G5FAV"), 0);
+    assert_eq!(total(s, "\"đăng nhập thất bại\""), 1);
+    assert_eq!(total(s, "CommandLine:*"), 2);
+    let counts = s
+        .count_by("CommandLine", &Query::All, TimeRange::ALL, None, 5)
+        .unwrap();
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0].1, 2);
+    assert!(long_command.starts_with(counts[0].0.trim_end_matches('…')));
+    assert!(counts[0].0.len() < long_command.len());
+}
+
 #[macro_export]
 macro_rules! event_store_suite {
     ($open:expr) => {
@@ -494,6 +540,10 @@ macro_rules! event_store_suite {
         #[test]
         fn uncommitted_then_committed() {
             events_suite::uncommitted_then_committed(&$open)
+        }
+        #[test]
+        fn single_event_edge_cases() {
+            events_suite::single_event_edge_cases(&$open)
         }
     };
 }
