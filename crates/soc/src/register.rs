@@ -3,7 +3,7 @@
 //! so an agency officer's call never reaches another agency's system: it is not found.
 
 use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -173,10 +173,26 @@ impl Register {
     }
 
     /// Stores rows an import read and checked (see [`crate::spreadsheet`]), all or none.
+    /// A system already registered keeps what the file has no column for
+    /// ([`ImportRow::applied_to`]).
     pub async fn import(&self, rows: &[ImportRow], actor: &str) -> Result<ImportOutcome> {
+        let stored: HashMap<(String, String), SystemDetails> = self
+            .db
+            .list_systems(&Tenant::All, &SystemFilter::default())
+            .await?
+            .into_iter()
+            .map(|s| ((s.agency, s.details.name.clone()), s.details))
+            .collect();
         let rows: Vec<(String, SystemDetails)> = rows
             .iter()
-            .map(|r| (r.agency.clone(), r.details.clone()))
+            .map(|r| {
+                let key = (r.agency.trim().to_owned(), r.details.name.trim().to_owned());
+                let details = match stored.get(&key) {
+                    Some(known) => r.applied_to(known),
+                    None => r.details.clone(),
+                };
+                (r.agency.clone(), details)
+            })
             .collect();
         Ok(self.db.import_systems(&rows, actor).await?)
     }

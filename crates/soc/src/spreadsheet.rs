@@ -14,9 +14,10 @@
 //! Rows are numbered as a spreadsheet shows them: the header is row 1. A file with any bad
 //! row is refused whole, with every bad row and all its reasons.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
@@ -69,6 +70,48 @@ pub struct ImportRow {
     pub row: usize,
     pub agency: String,
     pub details: SystemDetails,
+    /// The columns the file has (lower-case), shared by its rows.
+    pub columns: Arc<HashSet<String>>,
+}
+
+impl ImportRow {
+    /// What the row says about a system already registered as `stored`: the file's
+    /// columns replace, what the file has no column for is kept as stored (an import of
+    /// the contract's six columns never clears a decision recorded through the API).
+    pub fn applied_to(&self, stored: &SystemDetails) -> SystemDetails {
+        let mut d = self.details.clone();
+        let absent = |column: &str| !self.columns.contains(column);
+        macro_rules! keep {
+            ($($column:literal => $field:ident),+ $(,)?) => {$(
+                if absent($column) {
+                    d.$field = stored.$field.clone();
+                }
+            )+};
+        }
+        keep!(
+            "addresses" => addresses,
+            "components" => components,
+            "purpose" => purpose,
+            "operator" => operator,
+            "hosting" => hosting,
+            "users_served" => users_served,
+            "personal_data" => personal_data,
+            "state_secrets" => state_secrets,
+            "regime" => regime,
+            "decision_number" => decision_number,
+            "decision_date" => decision_date,
+            "approving_authority" => approving_authority,
+            "review_date" => review_date,
+        );
+        if absent("internet_facing") {
+            for a in &mut d.addresses {
+                if let Some(known) = stored.addresses.iter().find(|s| s.address == a.address) {
+                    a.internet_facing = known.internet_facing;
+                }
+            }
+        }
+        d
+    }
 }
 
 /// A bad row and every reason it is bad.
@@ -166,6 +209,7 @@ pub fn parse_register(table: &[Vec<String>]) -> Result<Vec<ImportRow>, Vec<RowEr
             reasons: missing,
         }]);
     }
+    let present: Arc<HashSet<String>> = Arc::new(columns.keys().cloned().collect());
     let mut good = Vec::new();
     let mut bad = Vec::new();
     let mut first_row_of: HashMap<(String, String), usize> = HashMap::new();
@@ -194,6 +238,7 @@ pub fn parse_register(table: &[Vec<String>]) -> Result<Vec<ImportRow>, Vec<RowEr
                         row,
                         agency,
                         details,
+                        columns: present.clone(),
                     });
                 }
             }

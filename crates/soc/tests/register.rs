@@ -571,3 +571,66 @@ async fn an_agencys_systems_have_distinct_names() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_import_keeps_what_its_file_has_no_column_for() {
+    let (_dir, db, register) = open().await;
+    let agency = db.create_agency("Sở Y tế", None, "t").await.unwrap();
+    let mut recorded = SystemDetails::new("Bệnh án điện tử", 3);
+    recorded.purpose = Some("Quản lý hồ sơ bệnh án".into());
+    recorded.decision_number = Some("77/QĐ-SYT".into());
+    recorded.addresses = vec![parse_address("203.0.113.20").unwrap()];
+    recorded.addresses[0].internet_facing = false;
+    register
+        .create_system(&agency.id, &recorded, "t")
+        .await
+        .unwrap();
+
+    let cells = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    // The contract's columns without `components`: level and status change, the
+    // addresses are restated, everything else stays.
+    let rows = vigil_soc::parse_register(&cells(&[
+        &[
+            "agency",
+            "system_name",
+            "level",
+            "dossier_status",
+            "addresses",
+        ],
+        &[
+            "Sở Y tế",
+            "Bệnh án điện tử",
+            "4",
+            "submitted",
+            "203.0.113.20; emr.example.gov.vn",
+        ],
+    ]))
+    .unwrap();
+    let outcome = register.import(&rows, "cli").await.unwrap();
+    assert_eq!(outcome.systems_updated, 1);
+    let after = &db
+        .list_systems(&Tenant::All, &Default::default())
+        .await
+        .unwrap()[0]
+        .details;
+    assert_eq!(
+        (after.level, after.dossier_status),
+        (4, DossierStatus::Submitted)
+    );
+    assert_eq!(after.purpose.as_deref(), Some("Quản lý hồ sơ bệnh án"));
+    assert_eq!(after.decision_number.as_deref(), Some("77/QĐ-SYT"));
+    let facing: Vec<(&str, bool)> = after
+        .addresses
+        .iter()
+        .map(|a| (a.address.as_str(), a.internet_facing))
+        .collect();
+    assert_eq!(
+        facing,
+        [("203.0.113.20", false), ("emr.example.gov.vn", true)],
+        "a known address keeps its flag, a new one is inferred"
+    );
+}
