@@ -389,20 +389,23 @@ async fn the_queue_filters_and_its_detail_shows_the_rule() {
     assert!(page.contains(&around), "{around} in {page}");
 }
 
-/// Opens the live stream as `client` and gathers what it sends until `done` says the
-/// text is complete, for at most ten seconds; answers the text.
+/// Opens the live stream as `client` (resuming after the alert `resume`, as a browser
+/// that reconnects does), says so on `opened`, and gathers what it sends until `done`
+/// says the text is complete, for at most ten seconds; answers the text.
 async fn read_stream(
     f: &Fixture,
     client: &Client,
+    resume: Option<&str>,
     opened: tokio::sync::oneshot::Sender<()>,
     done: impl Fn(&str) -> bool,
 ) -> String {
-    let mut response = client
+    let mut request = client
         .get(format!("{}/alerts/stream", f.base))
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+        .header("accept", "text/event-stream");
+    if let Some(id) = resume {
+        request = request.header("last-event-id", id);
+    }
+    let mut response = request.send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()["content-type"]
         .to_str()
@@ -456,7 +459,8 @@ async fn the_live_stream_sends_new_alerts_of_the_viewers_agency() {
         (theirs, mine)
     };
     let mine_sent = |text: &str| text.contains("b-&lt;host&gt;");
-    let (text, (theirs, mine)) = tokio::join!(read_stream(&f, &officer, opened, mine_sent), adding);
+    let (text, (theirs, mine)) =
+        tokio::join!(read_stream(&f, &officer, None, opened, mine_sent), adding);
     assert!(text.contains("event: alert"), "{text}");
     assert!(text.contains(&format!("id: {mine}")), "{text}");
     assert!(text.contains(&format!("href=\"/alerts/{mine}\"")), "{text}");
@@ -467,6 +471,12 @@ async fn the_live_stream_sends_new_alerts_of_the_viewers_agency() {
     );
     assert!(!text.contains(&before), "only new alerts: {text}");
     assert!(!text.contains("b-<host>"));
+
+    // A browser that reconnects with the last id it saw gets what came after it.
+    let (opened, _ready) = tokio::sync::oneshot::channel();
+    let text = read_stream(&f, &officer, Some(&before), opened, mine_sent).await;
+    assert!(text.contains(&format!("id: {mine}")), "{text}");
+    assert!(!text.contains(&format!("id: {before}")) && !text.contains(&theirs));
 }
 
 #[tokio::test]

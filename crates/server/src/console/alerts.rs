@@ -305,9 +305,9 @@ fn bulk_controls(lang: Lang, may_assign: bool) -> Markup {
             div {
                 label for="bulk-action" { (lang.t(Msg::BulkAction)) }
                 select #bulk-action name="action" required {
-                    option value="acknowledge" { (lang.status(AlertStatus::Acknowledged)) }
-                    option value="close" { (lang.status(AlertStatus::Closed)) }
-                    option value="false_positive" { (lang.status(AlertStatus::FalsePositive)) }
+                    option value="acknowledge" { (lang.t(Msg::Acknowledge)) }
+                    option value="close" { (lang.t(Msg::Close)) }
+                    option value="false_positive" { (lang.t(Msg::MarkFalsePositive)) }
                     @if may_assign {
                         option value="assign" { (lang.t(Msg::AssignTo)) }
                     }
