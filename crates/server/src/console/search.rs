@@ -253,10 +253,19 @@ fn chosen_columns(text: &str) -> Vec<ColumnKind> {
     columns
 }
 
-/// A one-line `name=value` summary of an event's fields, cut to [`SUMMARY_CHARS`].
+/// Fields a summary leaves out: the table's own columns say them already.
+const NOT_SUMMARISED: [&str; 4] = ["@timestamp", "agency", "host", "host.name"];
+
+/// A one-line summary of an event: its `message` first when it has one, then the other
+/// fields as `name=value` (without [`NOT_SUMMARISED`] and `logsource.*`), cut to
+/// [`SUMMARY_CHARS`].
 pub(super) fn summary(event: &StoredEvent) -> String {
-    let mut text = String::new();
-    for (name, value) in event.event.fields() {
+    let message = event.event.get_str("message").unwrap_or_default();
+    let fields = event.event.fields().filter(|(name, _)| {
+        *name != "message" && !NOT_SUMMARISED.contains(name) && !name.starts_with("logsource.")
+    });
+    let mut text = message.to_owned();
+    for (name, value) in fields {
         let value = value.to_string();
         if value.is_empty() {
             continue;
@@ -268,8 +277,11 @@ pub(super) fn summary(event: &StoredEvent) -> String {
         text.push('=');
         text.push_str(&value);
         if text.chars().count() > SUMMARY_CHARS {
-            return text.chars().take(SUMMARY_CHARS - 1).chain(['…']).collect();
+            break;
         }
+    }
+    if text.chars().count() > SUMMARY_CHARS {
+        return text.chars().take(SUMMARY_CHARS - 1).chain(['…']).collect();
     }
     text
 }
@@ -702,6 +714,24 @@ mod tests {
                 ColumnKind::Time
             ]
         );
+    }
+
+    #[test]
+    fn summaries_lead_with_the_message_and_skip_the_columns() {
+        let mut event = vigil_event::Event::default();
+        event.push("@timestamp", "2026-11-23T08:00:00Z");
+        event.push("host", "web01");
+        event.push("logsource.product", "linux");
+        event.push("user", "root");
+        event.push("message", "session opened");
+        event.push("pid", 42i64);
+        let stored = StoredEvent::new(event, "a", "portal", "syslog", "raw");
+        assert_eq!(summary(&stored), "session opened user=root pid=42");
+        let mut long = vigil_event::Event::default();
+        long.push("message", "x".repeat(2 * SUMMARY_CHARS));
+        let cut = summary(&StoredEvent::new(long, "a", "", "syslog", ""));
+        assert_eq!(cut.chars().count(), SUMMARY_CHARS);
+        assert!(cut.ends_with('…'));
     }
 
     #[test]
