@@ -216,7 +216,10 @@ async fn hostile_event_fields_are_escaped_in_search_event_alert_and_csv() {
         page.contains(&format!("/search/event/{}", ids[0])),
         "{page}"
     );
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; EventID=4688"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt; EventID=4688"),
+        "{page}"
+    );
     assert_escaped(&page);
 
     let csv = analyst
