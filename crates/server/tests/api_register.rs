@@ -411,3 +411,68 @@ async fn evidence_is_kept_with_its_sha256_and_contacts_per_agency() {
             .unwrap();
     assert_eq!(audited[0].action, "agency_contact.add");
 }
+
+#[tokio::test]
+async fn the_dashboard_finds_monitoring_gaps_in_the_event_store() {
+    let f = Fixture::start().await;
+    // The fixture stores events of system "portal"; "Kho dữ liệu" (level 4) sends none
+    // and has no address to be attributed by.
+    create(
+        &f,
+        &f.tokens.admin,
+        json!({"agency": f.a.id, "name": "portal", "level": 3, "addresses": ["203.0.113.30"]}),
+    )
+    .await;
+    let silent = create(
+        &f,
+        &f.tokens.admin,
+        json!({"agency": f.a.id, "name": "Kho dữ liệu", "level": 4}),
+    )
+    .await;
+    let now = chrono::Utc::now();
+    f.add_event(
+        &f.a,
+        now,
+        &[("host.name", json!("203.0.113.30"))],
+        "registered",
+    );
+    f.add_event(
+        &f.a,
+        now,
+        &[("host.name", json!("8.8.4.4"))],
+        "unregistered",
+    );
+
+    let (status, board) = f
+        .get(&f.tokens.leader, "/api/v1/register/dashboard?days=30")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let gaps = board["monitoring_gaps"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = gaps
+        .iter()
+        .map(|g| {
+            let what = g["system_id"].as_str().or(g["address"].as_str()).unwrap();
+            (g["kind"].as_str().unwrap(), what)
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("no_recent_logs", silent.as_str()),
+            ("unmonitored_high_level", silent.as_str()),
+            ("unregistered_internet_address", "8.8.4.4"),
+        ]
+    );
+    assert_eq!(gaps[0]["reason"]["en"], "no logs in the last 30 days");
+    assert_eq!(board["systems_by_level"]["4"], 1);
+    // Another agency's officer sees none of it.
+    let (_, theirs) = f
+        .get(&f.tokens.officer_b, "/api/v1/register/dashboard")
+        .await;
+    assert_eq!(theirs["systems_total"], 0);
+    assert_eq!(theirs["monitoring_gaps"], json!([]));
+    let (status, _) = f
+        .get(&f.tokens.leader, "/api/v1/register/dashboard?days=0")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

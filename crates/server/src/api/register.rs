@@ -37,8 +37,10 @@ use super::events::on_store;
 use super::extract::{JsonBody, PathParams, QueryParams};
 use crate::state::AppState;
 
-/// Days without an event before a system counts as a monitoring gap.
-const MONITORING_WINDOW_DAYS: u32 = 7;
+/// Days without an event before a system counts as a monitoring gap, unless the
+/// dashboard is asked for another window (at most [`MAX_WINDOW_DAYS`]).
+pub(crate) const MONITORING_WINDOW_DAYS: u32 = 7;
+const MAX_WINDOW_DAYS: u32 = 366;
 /// At most this many distinct agencies, systems or hosts are read from the event store.
 const MAX_OBSERVED: usize = 10_000;
 
@@ -757,8 +759,12 @@ async fn compliance(State(state): State<AppState>, caller: Caller) -> ApiResult<
 
 /// What the event store saw in the monitoring window: the systems events were
 /// attributed to, and the hosts events named.
-pub(crate) async fn observations(state: &AppState, caller: &Caller) -> ApiResult<Observations> {
-    let since = Utc::now() - TimeDelta::days(i64::from(MONITORING_WINDOW_DAYS));
+pub(crate) async fn observations(
+    state: &AppState,
+    caller: &Caller,
+    window_days: u32,
+) -> ApiResult<Observations> {
+    let since = Utc::now() - TimeDelta::days(i64::from(window_days));
     let tenant = caller.tenant_agency();
     let (systems, hosts) = on_store(state, move |store| {
         let all: Query = "".parse()?;
@@ -779,13 +785,29 @@ pub(crate) async fn observations(state: &AppState, caller: &Caller) -> ApiResult
     Ok(Observations {
         systems_with_logs: systems.into_iter().collect(),
         hosts: hosts.into_iter().map(|(host, _)| host).collect(),
-        window_days: MONITORING_WINDOW_DAYS,
+        window_days,
     })
 }
 
-async fn dashboard(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+#[derive(Debug, Deserialize)]
+struct DashboardParams {
+    /// Days without logs before a system is a monitoring gap.
+    days: Option<u32>,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(params): QueryParams<DashboardParams>,
+) -> ApiResult<Json<Value>> {
     caller.require(Action::Read)?;
-    let seen = observations(&state, &caller).await?;
+    let days = params.days.unwrap_or(MONITORING_WINDOW_DAYS);
+    if !(1..=MAX_WINDOW_DAYS).contains(&days) {
+        return Err(ApiError::bad_request(format!(
+            "'days' must be within 1–{MAX_WINDOW_DAYS}"
+        )));
+    }
+    let seen = observations(&state, &caller, days).await?;
     let dashboard = register(&state)
         .dashboard(&caller.tenant(), Utc::now().date_naive(), &seen)
         .await?;

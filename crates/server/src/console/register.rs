@@ -26,7 +26,7 @@ use super::charts::{bars, Bar};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, href, Section};
 use super::{failure, Viewer};
-use crate::api::register::observations;
+use crate::api::register::{observations, MONITORING_WINDOW_DAYS};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -292,7 +292,7 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
 /// `GET /register/dashboard`.
 async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Response {
     let lang = viewer.lang;
-    let seen = match observations(&state, &viewer.caller).await {
+    let seen = match observations(&state, &viewer.caller, MONITORING_WINDOW_DAYS).await {
         Ok(seen) => seen,
         Err(e) => return failure(lang, e),
     };
