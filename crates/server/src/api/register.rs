@@ -8,7 +8,9 @@
 //! system or finding answers 404. Agency officers edit their own agency's systems and
 //! self-assessments and report remediation of its findings; admins and SOC analysts (the
 //! inspectors) plan inspections and record and verify findings; admins replace the
-//! catalogue; leaders and auditors read.
+//! catalogue; leaders and auditors read. A system created or changed asks the pipeline to
+//! reload, so events from its addresses are attributed to it at once (the CLI's imports are
+//! picked up by the pipeline's periodic refresh).
 
 use std::collections::HashSet;
 
@@ -328,6 +330,8 @@ async fn create_system(
     let system = register(&state)
         .create_system(&agency_id, &details, caller.actor())
         .await?;
+    // The pipeline re-reads the registered addresses on a reload.
+    state.rules.request_reload();
     Ok((StatusCode::CREATED, Json(system.into())))
 }
 
@@ -348,6 +352,7 @@ async fn update_system(
     let system = register
         .update_system(&tenant, &id, &details, caller.actor())
         .await?;
+    state.rules.request_reload();
     Ok(Json(system.into()))
 }
 
