@@ -22,19 +22,34 @@
 //! - [`findings`]: remediation workflow and overdue findings;
 //! - [`gaps`]: monitoring gaps;
 //! - [`spreadsheet`]: CSV/XLSX import and export;
-//! - [`register`]: the service the API and CLI call.
+//! - [`register`]: the service the API and CLI call;
+//! - [`incidents`]: incidents, their workflow, tasks, timeline and evidence;
+//! - [`reporting`]: reporting duties as clocks (Asia/Ho_Chi_Minh) and report drafts;
+//! - [`advisories`]: early warnings targeted by agency, level or component, with escalation;
+//! - [`vulnerability_feeds`]: CISA KEV and NVD CVE 2.0 files read into advisory criteria;
+//! - [`cpe`] and [`version`]: CPE 2.3 matching and version comparison;
+//! - [`file_store`]: evidence files kept by SHA-256.
 
 pub mod address;
+pub mod advisories;
 pub mod catalogue;
 pub mod compliance;
+pub mod cpe;
 pub mod dossier;
+pub mod file_store;
 pub mod findings;
 pub mod gaps;
+pub mod incidents;
 pub mod reason;
 pub mod register;
+pub mod reporting;
 pub mod spreadsheet;
+pub mod version;
+pub mod vulnerability_feeds;
 
+pub use advisories::Advisories;
 pub use catalogue::Catalogue;
+pub use incidents::Incidents;
 pub use reason::Reason;
 pub use register::{Error, Register};
 pub use spreadsheet::{parse_register, read_table, ImportRow, RowError};

@@ -36,6 +36,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "0004_register.sql",
         include_str!("../../migrations/0004_register.sql"),
     ),
+    (
+        5,
+        "incidents",
+        "0005_incidents.sql",
+        include_str!("../../migrations/0005_incidents.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -1,5 +1,6 @@
 //! The state database of `vigil serve`: agencies, tokens, user accounts and sessions,
-//! alerts, rule state, quarantine and the hash-chained audit log.
+//! alerts, rule state, quarantine, the register, incidents and advisories, and the
+//! hash-chained audit log.
 //!
 //! [`Db`] wraps an sqlx [`AnyPool`], so one query layer serves both the embedded SQLite
 //! file and PostgreSQL, and one set of migrations (`crates/store/migrations`) builds both.
@@ -18,6 +19,7 @@
 mod agencies;
 mod alerts;
 mod audit;
+mod case_records;
 mod credentials;
 mod migrations;
 mod notifications;
@@ -29,7 +31,7 @@ mod sources;
 mod tokens;
 mod users;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Once;
 use std::time::Duration;
@@ -44,6 +46,7 @@ pub use alerts::{
     AlertLevel, AlertStatus, AlertUpdate, Detection, Upserted, SAMPLE_CAP,
 };
 pub use audit::{AuditCheck, AuditFilter, AuditRecord};
+pub use case_records::{new_record_id, CaseKind, CaseRecord};
 pub use credentials::{
     random_token, same_secret, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS, ONE_TIME_PASSWORD_CHARS,
     TOTP_DIGITS, TOTP_ISSUER, TOTP_STEP_SECONDS,
@@ -124,6 +127,9 @@ impl Tenant {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The directory of the SQLite file: the data directory, where files that do not
+    /// belong in the database (incident evidence) are kept.
+    dir: Option<PathBuf>,
 }
 
 impl Db {
@@ -169,9 +175,14 @@ impl Db {
                 })
             });
         }
+        let dir = match backend {
+            Backend::Sqlite => sqlite_dir(&url),
+            Backend::Postgres => None,
+        };
         let db = Db {
             pool: pool.connect_with(options).await?,
             backend,
+            dir,
         };
         db.migrate().await?;
         Ok(db)
@@ -186,6 +197,11 @@ impl Db {
     /// The engine behind this handle.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The data directory beside an SQLite file; `None` on PostgreSQL or in memory.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
     }
 
     /// The raw pool, for tools and tests that need SQL outside the typed API.
@@ -238,6 +254,20 @@ fn sqlite_url(url: &str) -> Result<String> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// The directory of the file a normalised SQLite URL names, if it names one.
+fn sqlite_dir(url: &str) -> Option<PathBuf> {
+    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    let dir = Path::new(path).parent()?;
+    Some(if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_owned()
+    })
+}
+
 /// A new time-ordered id.
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -280,6 +310,8 @@ mod tests {
         let out = sqlite_url(&url).unwrap();
         assert!(out.ends_with("/sub/v.db?mode=rwc"), "{out}");
         assert!(dir.path().join("sub").is_dir());
+        assert_eq!(sqlite_dir(&out), Some(dir.path().join("sub")));
+        assert_eq!(sqlite_dir("sqlite://:memory:"), None);
         assert!(sqlite_url("sqlite://x.db?mode=ro")
             .unwrap()
             .ends_with("?mode=ro"));
