@@ -193,7 +193,7 @@ pub fn default_days_to_act(severity: Severity) -> i64 {
 }
 
 /// The agencies and systems `targeting` reaches among `systems` (of `agencies`), by
-/// agency name then system name.
+/// agency name then system name; an empty targeting reaches nobody.
 pub fn target(
     targeting: &Targeting,
     agencies: &[Agency],
@@ -204,6 +204,9 @@ pub fn target(
         .map(|a| (a.id.as_str(), a.name.as_str()))
         .collect();
     let by_agency_only = targeting.levels.is_empty() && targeting.components.is_empty();
+    if by_agency_only && targeting.agency_ids.is_empty() {
+        return Vec::new();
+    }
     let mut targets: BTreeMap<String, AdvisoryTarget> = BTreeMap::new();
     if by_agency_only {
         for id in &targeting.agency_ids {

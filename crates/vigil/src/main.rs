@@ -1,8 +1,10 @@
 //! The `vigil` command: serve, demo, import, hunt, rules, bench, and data-directory
-//! administration (init, agency, source, token, user, register).
+//! administration (init, agency, source, token, user, register, advisory).
 
 mod admin;
+mod advisory_cmd;
 mod bench;
+mod bench_console;
 mod bench_ingest;
 mod cli;
 mod config;
@@ -50,6 +52,10 @@ fn main() -> ExitCode {
             ingest: Some(BenchSubcommand::Ingest(args)),
             ..
         }) => block_on(bench_ingest::run(args)).map(|()| 0),
+        Command::Bench(BenchCommand {
+            ingest: Some(BenchSubcommand::Console(args)),
+            ..
+        }) => block_on(bench_console::run(args)).map(|()| 0),
         Command::Bench(BenchCommand { hunt, .. }) => bench::run(hunt).map(|()| 0),
         Command::Demo(args) => demo::run(args),
         Command::Init(args) => block_on(admin::init(args)).map(|()| 0),
@@ -62,6 +68,7 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Add(args)) => block_on(admin::user_add(args)).map(|()| 0),
         Command::Import(args) => block_on(import::run(args)),
         Command::Register(command) => block_on(register_cmd::run(command)),
+        Command::Advisory(command) => block_on(advisory_cmd::run(command)),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
