@@ -90,3 +90,46 @@ async fn hostile_system_names_are_escaped() {
         }
     }
 }
+
+#[tokio::test]
+async fn inspections_and_findings_show_overdue_within_the_tenant() {
+    let f = Fixture::start_app().await;
+    let system = register(&f, &f.a.id, "Một cửa điện tử", 3).await;
+    let analyst = &f.tokens.analyst;
+    let (_, inspection) = f
+        .post(
+            analyst,
+            "/api/v1/inspections",
+            json!({"agency_id": f.a.id, "team": "Đoàn kiểm tra số 3", "planned_date": "2026-03-02", "scope": "Một cửa"}),
+        )
+        .await;
+    for (description, deadline) in [
+        ("Chưa bật nhật ký ứng dụng", "2026-01-31"),
+        ("Mật khẩu quản trị yếu", "2099-01-01"),
+    ] {
+        let (status, body) = f
+            .post(
+                analyst,
+                "/api/v1/findings",
+                json!({"agency_id": f.a.id, "system_id": system, "inspection_id": inspection["id"],
+                       "severity": "high", "description": description, "deadline": deadline, "owner": "Phòng CNTT"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
+    let leader = log_in_as(&f, "lanh.dao", Role::Leader, None).await;
+    let (status, page) = get(&f, &leader, "/register/inspections?lang=vi").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Đoàn kiểm tra số 3") && page.contains("Một cửa điện tử"));
+    assert!(page.contains("Chưa bật nhật ký ứng dụng") && page.contains("Mật khẩu quản trị yếu"));
+    assert_eq!(
+        page.matches("Quá hạn").count(),
+        1,
+        "only the finding past its deadline"
+    );
+
+    let officer_b = log_in_as(&f, "can.bo.b", Role::AgencyOfficer, Some(&f.b)).await;
+    let (_, theirs) = get(&f, &officer_b, "/register/inspections").await;
+    assert!(!theirs.contains("Đoàn kiểm tra số 3") && !theirs.contains("Mật khẩu quản trị yếu"));
+}

@@ -1,8 +1,8 @@
 //! The register's pages: the list of information systems with filters, one system's
-//! record (level dossier, addresses, components, compliance, findings), and the register
-//! dashboard drawn as server-side SVG bars (systems by level and dossier status,
-//! compliance by agency and control group, inspections done against planned, findings
-//! open and overdue, monitoring gaps).
+//! record (level dossier, addresses, components, compliance, findings), inspections and
+//! findings with overdue ones marked, and the register dashboard drawn as server-side SVG
+//! bars (systems by level and dossier status, compliance by agency and control group,
+//! inspections done against planned, findings open and overdue, monitoring gaps).
 //!
 //! Reads go through the same [`vigil_soc::Register`] and tenant as the API, so an agency
 //! officer sees only their agency's systems and another agency's system is a 404 page.
@@ -14,13 +14,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::Utc;
-use maud::html;
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use maud::{html, Markup};
 use serde::Deserialize;
 use vigil_soc::compliance::Tally;
 use vigil_soc::findings::is_overdue;
 use vigil_soc::Register;
-use vigil_store::db::{DossierStatus, SystemFilter};
+use vigil_store::db::{DossierStatus, Finding, FindingStatus, Severity, SystemFilter};
 
 use super::charts::{bars, Bar};
 use super::i18n::{Lang, Msg};
@@ -34,6 +36,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/register", get(list))
         .route("/register/dashboard", get(dashboard))
         .route("/register/systems/{id}", get(detail))
+        .route("/register/inspections", get(inspections))
 }
 
 /// The name of a dossier status in the page's language.
@@ -45,6 +48,76 @@ fn status_name(lang: Lang, status: DossierStatus) -> &'static str {
         DossierStatus::Approved => Msg::RegApproved,
         DossierStatus::Returned => Msg::RegReturned,
     })
+}
+
+/// The name of a finding's severity in the page's language.
+fn severity_name(lang: Lang, severity: Severity) -> &'static str {
+    lang.t(match severity {
+        Severity::Low => Msg::RegSeverityLow,
+        Severity::Medium => Msg::RegSeverityMedium,
+        Severity::High => Msg::RegSeverityHigh,
+        Severity::Critical => Msg::RegSeverityCritical,
+    })
+}
+
+/// The name of a finding's status in the page's language.
+fn finding_status_name(lang: Lang, status: FindingStatus) -> &'static str {
+    lang.t(match status {
+        FindingStatus::Open => Msg::RegFindingOpen,
+        FindingStatus::InProgress => Msg::RegFindingInProgress,
+        FindingStatus::Remediated => Msg::RegFindingRemediated,
+        FindingStatus::Verified => Msg::RegFindingVerified,
+        FindingStatus::RiskAccepted => Msg::RegFindingRiskAccepted,
+    })
+}
+
+/// Findings as a table: severity, description, deadline, status (overdue marked), and
+/// the system when `with_system` names them by system id → name.
+fn findings_table(
+    lang: Lang,
+    findings: &[Finding],
+    today: NaiveDate,
+    with_system: Option<&HashMap<String, String>>,
+) -> Markup {
+    html! {
+        @if findings.is_empty() {
+            p.hint { (lang.t(Msg::RegNoFindings)) }
+        } @else {
+            table {
+                thead {
+                    tr {
+                        @if with_system.is_some() { th { (lang.t(Msg::RegSystem)) } }
+                        th { (lang.t(Msg::RegSeverity)) }
+                        th { (lang.t(Msg::RegDescription)) }
+                        th { (lang.t(Msg::RegDeadline)) }
+                        th { (lang.t(Msg::RegStatus)) }
+                    }
+                }
+                tbody {
+                    @for f in findings {
+                        tr {
+                            @if let Some(names) = with_system {
+                                td {
+                                    @if let Some(id) = &f.finding.system_id {
+                                        a href={ "/register/systems/" (id) } {
+                                            (names.get(id).map_or(id.as_str(), String::as_str))
+                                        }
+                                    }
+                                }
+                            }
+                            td { (severity_name(lang, f.finding.severity)) }
+                            td.wrap { (f.finding.description) }
+                            td { (f.finding.deadline) }
+                            td {
+                                (finding_status_name(lang, f.status))
+                                @if is_overdue(f, today) { " " span.tag { (lang.t(Msg::RegOverdue)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A reason in the page's language.
@@ -266,25 +339,7 @@ async fn detail(State(state): State<AppState>, viewer: Viewer, Path(id): Path<St
             None => { p.hint { (lang.t(Msg::RegNotAssessed)) } }
         }
         h2 { (lang.t(Msg::RegFindings)) }
-        @if findings.is_empty() {
-            p.hint { "–" }
-        } @else {
-            table {
-                tbody {
-                    @for f in &findings {
-                        tr {
-                            td { (f.finding.severity.as_str()) }
-                            td.wrap { (f.finding.description) }
-                            td { (f.finding.deadline) }
-                            td {
-                                (f.status.as_str())
-                                @if is_overdue(f, today) { " " span.tag { (lang.t(Msg::RegOverdue)) } }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (findings_table(lang, &findings, today, None))
     };
     layout::page(&viewer, Section::Register, &d.name, body).into_response()
 }
@@ -369,6 +424,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Response {
         div.heading {
             h1 { (title) }
             a href="/register" { (lang.t(Msg::RegTitle)) }
+            a href="/register/inspections" { (lang.t(Msg::RegInspectionsTitle)) }
         }
         div.cards {
             div.card { div.n { (board.systems_total) } (lang.t(Msg::RegTotal)) }
@@ -405,6 +461,98 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Response {
                 }
             }
         }
+    };
+    layout::page(&viewer, Section::Register, title, body).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InspectionParams {
+    /// `1`: only findings still owed.
+    open: String,
+}
+
+/// `GET /register/inspections`: inspections by plan year, and the findings (all, or the
+/// open ones) with overdue ones marked.
+async fn inspections(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    params: Result<Query<InspectionParams>, QueryRejection>,
+) -> Response {
+    let lang = viewer.lang;
+    let Ok(Query(params)) = params else {
+        return layout::error_page(lang, StatusCode::BAD_REQUEST);
+    };
+    let tenant = viewer.caller.tenant();
+    let loaded = async {
+        Ok::<_, vigil_store::db::Error>((
+            state.db.list_inspections(&tenant, None).await?,
+            state.db.list_findings(&tenant).await?,
+            state.db.list_agencies().await?,
+            state
+                .db
+                .list_systems(&tenant, &SystemFilter::default())
+                .await?,
+        ))
+    };
+    let (inspections, mut findings, agencies, systems) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(e) => return failure(lang, e),
+    };
+    if params.open == "1" {
+        findings.retain(|f| f.status.is_open());
+    }
+    let agency_names: HashMap<String, String> =
+        agencies.into_iter().map(|a| (a.id, a.name)).collect();
+    let system_names: HashMap<String, String> = systems
+        .into_iter()
+        .map(|s| (s.id, s.details.name))
+        .collect();
+    let agency_of = |id: &str| agency_names.get(id).cloned().unwrap_or_default();
+    let today = Utc::now().date_naive();
+    let title = lang.t(Msg::RegInspectionsTitle);
+    let body = html! {
+        div.heading {
+            h1 { (title) }
+            a href="/register/dashboard" { (lang.t(Msg::RegDashboardTitle)) }
+        }
+        @if inspections.is_empty() {
+            p.panel { (lang.t(Msg::RegNoInspections)) }
+        } @else {
+            div.scroll {
+                table {
+                    thead {
+                        tr {
+                            th { (lang.t(Msg::RegAgency)) }
+                            th { (lang.t(Msg::RegTeam)) }
+                            th { (lang.t(Msg::RegPlannedDate)) }
+                            th { (lang.t(Msg::RegDoneDate)) }
+                            th { (lang.t(Msg::RegScope)) }
+                        }
+                    }
+                    tbody {
+                        @for i in &inspections {
+                            @let i = &i.inspection;
+                            tr {
+                                td { (agency_of(&i.agency_id)) }
+                                td { (i.team) }
+                                td { (i.planned_date) }
+                                td { (i.done_date.map_or_else(|| "–".to_owned(), |d| d.to_string())) }
+                                td.wrap { (i.scope) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        div.heading {
+            h2 { (lang.t(Msg::RegFindings)) }
+            nav.choices {
+                a href="/register/inspections" { (lang.t(Msg::RegAll)) }
+                a href="/register/inspections?open=1" { (lang.t(Msg::RegOpenOnly)) }
+            }
+        }
+        (findings_table(lang, &findings, today, Some(&system_names)))
     };
     layout::page(&viewer, Section::Register, title, body).into_response()
 }
