@@ -193,9 +193,31 @@ impl Event {
     }
 }
 
+/// Log text made safe for a spreadsheet cell: a leading `'` when a spreadsheet program
+/// would run it as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return). Every field is attacker-controlled, so every CSV Vigil writes passes its
+/// cells through this (quoting is the CSV writer's job).
+pub fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_other_text_kept() {
+        assert_eq!(defuse_formula("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        for start in ["+", "-", "@", "\t", "\r"] {
+            assert_eq!(defuse_formula(&format!("{start}1")), format!("'{start}1"));
+        }
+        assert_eq!(defuse_formula("a=b"), "a=b");
+        assert_eq!(defuse_formula(""), "");
+    }
 
     #[test]
     fn set_replaces_and_push_appends() {

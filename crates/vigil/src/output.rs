@@ -17,12 +17,10 @@ pub fn terminal_safe(text: &str) -> String {
 
 /// Quotes a CSV cell and defuses values a spreadsheet would run as a formula.
 pub fn csv_cell(text: &str) -> String {
-    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    format!("\"{}\"", defused.replace('"', "\"\""))
+    format!(
+        "\"{}\"",
+        vigil_event::defuse_formula(text).replace('"', "\"\"")
+    )
 }
 
 /// Terminal-safe text padded or cut (with an ellipsis) to `width` characters.

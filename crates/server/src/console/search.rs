@@ -18,6 +18,7 @@ use axum::Router;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
+use vigil_event::defuse_formula;
 use vigil_store::events::query::Value as QueryValue;
 use vigil_store::events::{EventId, Query, StoredEvent, TimeRange};
 
@@ -634,22 +635,12 @@ fn csv_text(
 ) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
     for row in std::iter::once(header).chain(rows) {
-        writer.write_record(row.iter().map(|cell| defuse_formula(cell)))?;
+        writer.write_record(row.iter().map(|cell| defuse_formula(cell).into_owned()))?;
     }
     let bytes = writer
         .into_inner()
         .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8(bytes).expect("CSV of UTF-8 cells is UTF-8"))
-}
-
-/// `cell` with a leading `'` when a spreadsheet would read it as a formula (it starts
-/// with `=`, `+`, `-`, `@`, a tab or a carriage return).
-fn defuse_formula(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
 }
 
 #[cfg(test)]
