@@ -8,7 +8,8 @@
 //!   found: the API answers 404, never 403, and does not confirm that it exists;
 //! - **which actions** — [`permits`] over the caller's [`Role`]: everyone reads; admins
 //!   and SOC analysts change things; agency officers work their own agency's alerts and
-//!   register entries; admins and SOC analysts act as the inspectors; leaders and
+//!   register entries and answer the advisories sent to their agency; admins and SOC
+//!   analysts act as the inspectors and manage incidents and advisories; leaders and
 //!   auditors only read.
 //!
 //! A [`Caller`] is extracted from the request's token (any form [`presented_token`]
@@ -55,6 +56,13 @@ pub enum Action {
     Inspect,
     /// Replace the controls catalogue (a new version).
     ManageCatalogue,
+    /// Open incidents and work them: workflow, tasks, notes, evidence, reports sent.
+    ManageIncidents,
+    /// Draft, target, issue and delete advisories.
+    ManageAdvisories,
+    /// Acknowledge an advisory and report its completion (an agency officer: for their
+    /// own agency).
+    AnswerAdvisory,
 }
 
 /// Whether `role` may perform `action` (on data its tenant can see).
@@ -70,6 +78,8 @@ pub fn permits(role: Role, action: Action) -> bool {
         EditRegister => matches!(role, Admin | SocAnalyst | AgencyOfficer),
         Inspect => matches!(role, Admin | SocAnalyst),
         ManageCatalogue => role == Admin,
+        ManageIncidents | ManageAdvisories => matches!(role, Admin | SocAnalyst),
+        AnswerAdvisory => matches!(role, Admin | SocAnalyst | AgencyOfficer),
     }
 }
 

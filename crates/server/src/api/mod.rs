@@ -24,15 +24,19 @@
 //! - [`admin`]: agencies, source addresses and tokens;
 //! - [`quarantine`]: input that could not be parsed;
 //! - [`register`]: information systems, controls, self-assessments, inspections, findings;
+//! - [`incidents`]: incidents, their workflow, tasks, evidence and reporting clocks;
+//! - [`advisories`]: advisories, their targeting, acknowledgement and escalation;
 //! - [`metrics`]: Prometheus metrics;
 //! - [`openapi`]: the OpenAPI 3.1 description.
 
 pub mod access;
 pub(crate) mod admin;
+mod advisories;
 mod alerts;
 pub mod error;
 pub(crate) mod events;
 pub(crate) mod extract;
+pub mod incidents;
 pub mod metrics;
 pub mod openapi;
 mod quarantine;
@@ -66,6 +70,8 @@ pub fn router_with(options: ApiOptions) -> Router<AppState> {
         .merge(admin::routes())
         .merge(quarantine::routes())
         .merge(register::routes())
+        .merge(incidents::routes())
+        .merge(advisories::routes())
         .merge(openapi::routes())
         .merge(metrics::routes(options.metrics))
 }
