@@ -27,6 +27,7 @@ use vigil_store::db::{
 
 use crate::address::component_text;
 use crate::cpe::ComponentCriterion;
+use crate::incidents::missing_as_not_found;
 use crate::reason::Reason;
 use crate::register::{Error, Result};
 use crate::reporting::LOCAL_ZONE;
@@ -477,7 +478,8 @@ impl Advisories {
                 change(&mut advisory)?;
                 Ok::<_, Error>(advisory.to_record())
             })
-            .await?;
+            .await
+            .map_err(missing_as_not_found)?;
         Advisory::from_record(record)
     }
 

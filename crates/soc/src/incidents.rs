@@ -536,7 +536,8 @@ impl Incidents {
                 change(&mut incident)?;
                 Ok::<_, Error>(incident.to_record())
             })
-            .await?;
+            .await
+            .map_err(missing_as_not_found)?;
         Incident::from_record(record)
     }
 
@@ -899,6 +900,15 @@ impl Incidents {
             Ok(())
         })
         .await
+    }
+}
+
+/// A record missing in the store (or outside the caller's tenant) as the domain's
+/// [`Error::NotFound`].
+pub(crate) fn missing_as_not_found(error: Error) -> Error {
+    match error {
+        Error::Db(vigil_store::db::Error::NotFound(what)) => Error::NotFound(what),
+        other => other,
     }
 }
 
