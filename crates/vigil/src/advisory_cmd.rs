@@ -2,12 +2,9 @@
 //! air-gapped network (CISA KEV catalogue, NVD CVE API 2.0 records) matched against the
 //! register's software components. Each CVE that affects a registered system becomes a
 //! draft advisory (one per CVE, kept if already drafted) and is printed with the systems
-//! and agencies it affects:
-//!
-//! ```text
-//! CVE-2026-0001	high	Apache HTTP Server path traversal	draft 0193…	new
-//!   Sở Y tế	Cổng thông tin điện tử	level 3	cpe:2.3:a:apache:http_server:2.4.58:*:*:*:*:*:*:*
-//! ```
+//! and agencies it affects, fields separated by tabs: a line per CVE (CVE id, severity,
+//! title, `draft <advisory id>`, `new` or `existing`), then a line per affected system
+//! indented by two spaces (agency, system, `level N`, the matched components).
 
 use crate::cli::{AdvisoryCommand, DataArgs};
 use crate::config::DataDir;
