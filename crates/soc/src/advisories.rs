@@ -26,8 +26,8 @@ use vigil_store::db::{
 };
 
 use crate::address::component_text;
+use crate::case_file::{self, checked, invalid, CaseDocument};
 use crate::cpe::ComponentCriterion;
-use crate::incidents::missing_as_not_found;
 use crate::reason::Reason;
 use crate::register::{Error, Result};
 use crate::reporting::LOCAL_ZONE;
@@ -272,6 +272,27 @@ fn empty_target(agency_id: &str, agency: &str) -> AdvisoryTarget {
     }
 }
 
+impl CaseDocument for Advisory {
+    const KIND: CaseKind = CaseKind::Advisory;
+
+    fn to_record(&self) -> CaseRecord {
+        let visible_to = match self.status {
+            AdvisoryStatus::Draft => Vec::new(),
+            AdvisoryStatus::Issued => self.targets.iter().map(|t| t.agency_id.clone()).collect(),
+        };
+        CaseRecord {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            status: self.status.as_str().to_owned(),
+            severity: self.severity.as_str().to_owned(),
+            opened_at: self.created_at,
+            updated_at: Utc::now(),
+            agency_ids: visible_to,
+            body: json!(self),
+        }
+    }
+}
+
 impl Advisory {
     /// Where `target` is on local day `today`.
     pub fn target_state(&self, target: &AdvisoryTarget, today: NaiveDate) -> TargetState {
@@ -294,44 +315,6 @@ impl Advisory {
         self.targets
             .iter()
             .filter(move |t| self.target_state(t, today) == TargetState::Escalated)
-    }
-
-    fn to_record(&self) -> CaseRecord {
-        let visible_to = match self.status {
-            AdvisoryStatus::Draft => Vec::new(),
-            AdvisoryStatus::Issued => self.targets.iter().map(|t| t.agency_id.clone()).collect(),
-        };
-        CaseRecord {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            status: self.status.as_str().to_owned(),
-            severity: self.severity.as_str().to_owned(),
-            opened_at: self.created_at,
-            updated_at: Utc::now(),
-            agency_ids: visible_to,
-            body: json!(self),
-        }
-    }
-
-    fn from_record(record: CaseRecord) -> Result<Advisory> {
-        serde_json::from_value(record.body).map_err(|_| {
-            Error::Db(vigil_store::db::Error::Corrupt {
-                column: "advisories.body_json",
-                value: record.id,
-            })
-        })
-    }
-}
-
-fn invalid(vi: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::Invalid(vec![Reason::new(vi, en)])
-}
-
-fn checked(reasons: Vec<Reason>) -> Result<()> {
-    if reasons.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Invalid(reasons))
     }
 }
 
@@ -402,14 +385,7 @@ impl Advisories {
             issued_at: None,
             issued_by: None,
         };
-        self.db
-            .insert_case_record(
-                CaseKind::Advisory,
-                &advisory.to_record(),
-                actor,
-                "advisory.create",
-            )
-            .await?;
+        case_file::insert(&self.db, &advisory, actor, "advisory.create").await?;
         Ok(advisory)
     }
 
@@ -445,22 +421,12 @@ impl Advisories {
 
     /// Advisory `id` if `tenant` sees it (agencies see only advisories issued to them).
     pub async fn get(&self, tenant: &Tenant, id: &str) -> Result<Advisory> {
-        let record = self
-            .db
-            .case_record(CaseKind::Advisory, tenant, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("advisory {id}")))?;
-        Advisory::from_record(record)
+        case_file::get(&self.db, tenant, id).await
     }
 
     /// Every advisory `tenant` sees, newest first.
     pub async fn list(&self, tenant: &Tenant) -> Result<Vec<Advisory>> {
-        self.db
-            .list_case_records(CaseKind::Advisory, tenant)
-            .await?
-            .into_iter()
-            .map(Advisory::from_record)
-            .collect()
+        case_file::list(&self.db, tenant).await
     }
 
     async fn change(
@@ -471,16 +437,7 @@ impl Advisories {
         action: &str,
         change: impl FnOnce(&mut Advisory) -> Result<()>,
     ) -> Result<Advisory> {
-        let record = self
-            .db
-            .update_case_record(CaseKind::Advisory, tenant, id, actor, action, |record| {
-                let mut advisory = Advisory::from_record(record)?;
-                change(&mut advisory)?;
-                Ok::<_, Error>(advisory.to_record())
-            })
-            .await
-            .map_err(missing_as_not_found)?;
-        Advisory::from_record(record)
+        case_file::change(&self.db, tenant, id, actor, action, change).await
     }
 
     /// Changes advisory `id`.
@@ -586,12 +543,7 @@ impl Advisories {
             agency_id,
             actor,
             "advisory.acknowledge",
-            |target, now| {
-                if target.acknowledged_at.is_none() {
-                    target.acknowledged_at = Some(now);
-                    target.acknowledged_by = Some(actor.to_owned());
-                }
-            },
+            |_, _| {},
         )
         .await
     }
@@ -612,10 +564,6 @@ impl Advisories {
             actor,
             "advisory.complete",
             |target, now| {
-                if target.acknowledged_at.is_none() {
-                    target.acknowledged_at = Some(now);
-                    target.acknowledged_by = Some(actor.to_owned());
-                }
                 target.completed_at = Some(now);
                 target.completed_by = Some(actor.to_owned());
                 target.note = note
@@ -627,6 +575,7 @@ impl Advisories {
         .await
     }
 
+    /// Acknowledges for `agency_id` (unless it has), then applies `record`.
     async fn answer(
         &self,
         tenant: &Tenant,
@@ -653,7 +602,12 @@ impl Advisories {
                 .iter_mut()
                 .find(|t| t.agency_id == agency_id)
                 .ok_or_else(|| Error::NotFound(format!("agency {agency_id} in advisory {id}")))?;
-            record(target, Utc::now());
+            let now = Utc::now();
+            if target.acknowledged_at.is_none() {
+                target.acknowledged_at = Some(now);
+                target.acknowledged_by = Some(actor.to_owned());
+            }
+            record(target, now);
             Ok(())
         })
         .await

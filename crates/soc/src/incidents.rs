@@ -19,6 +19,7 @@ use vigil_store::db::{
     new_record_id, CaseKind, CaseRecord, Db, InformationSystem, Severity, SystemFilter, Tenant,
 };
 
+use crate::case_file::{self, checked, invalid, CaseDocument};
 use crate::reason::Reason;
 use crate::register::{Error, Result};
 use crate::reporting::{duties, DutyKind, ReportingDuty, ReportingPolicy, SentReport};
@@ -261,10 +262,6 @@ pub struct TaskUpdate {
     pub done: Option<bool>,
 }
 
-fn invalid(vi: impl Into<String>, en: impl Into<String>) -> Error {
-    Error::Invalid(vec![Reason::new(vi, en)])
-}
-
 /// Why moving `incident` to `to` is refused, if it is. `resolution` is what the move
 /// would record.
 pub fn check_transition(
@@ -306,28 +303,13 @@ pub fn check_transition(
     reasons
 }
 
-fn checked(reasons: Vec<Reason>) -> Result<()> {
-    if reasons.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Invalid(reasons))
-    }
-}
-
 /// Whether `task` is past its due date on `today` and not done.
 pub fn task_overdue(task: &Task, today: NaiveDate) -> bool {
     !task.done && task.due.is_some_and(|due| due < today)
 }
 
-impl Incident {
-    fn note(&mut self, actor: &str, action: &str, text: String) {
-        self.timeline.push(TimelineEntry {
-            at: Utc::now(),
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            text,
-        });
-    }
+impl CaseDocument for Incident {
+    const KIND: CaseKind = CaseKind::Incident;
 
     fn to_record(&self) -> CaseRecord {
         CaseRecord {
@@ -341,14 +323,16 @@ impl Incident {
             body: json!(self),
         }
     }
+}
 
-    fn from_record(record: CaseRecord) -> Result<Incident> {
-        serde_json::from_value(record.body).map_err(|_| {
-            Error::Db(vigil_store::db::Error::Corrupt {
-                column: "incidents.body_json",
-                value: record.id,
-            })
-        })
+impl Incident {
+    fn note(&mut self, actor: &str, action: &str, text: String) {
+        self.timeline.push(TimelineEntry {
+            at: Utc::now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            text,
+        });
     }
 }
 
@@ -480,35 +464,18 @@ impl Incidents {
             format!("mở từ {} cảnh báo", new.alert_ids.len())
         };
         incident.note(actor, "created", format!("Sự cố được tạo ({origin})"));
-        self.db
-            .insert_case_record(
-                CaseKind::Incident,
-                &incident.to_record(),
-                actor,
-                "incident.create",
-            )
-            .await?;
+        case_file::insert(&self.db, &incident, actor, "incident.create").await?;
         Ok(incident)
     }
 
     /// Incident `id` if `tenant` sees it.
     pub async fn get(&self, tenant: &Tenant, id: &str) -> Result<Incident> {
-        let record = self
-            .db
-            .case_record(CaseKind::Incident, tenant, id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("incident {id}")))?;
-        Incident::from_record(record)
+        case_file::get(&self.db, tenant, id).await
     }
 
     /// Every incident `tenant` sees, newest first.
     pub async fn list(&self, tenant: &Tenant) -> Result<Vec<Incident>> {
-        self.db
-            .list_case_records(CaseKind::Incident, tenant)
-            .await?
-            .into_iter()
-            .map(Incident::from_record)
-            .collect()
+        case_file::list(&self.db, tenant).await
     }
 
     /// The registered systems incident `incident` affects, as the register has them now.
@@ -529,16 +496,7 @@ impl Incidents {
         action: &str,
         change: impl FnOnce(&mut Incident) -> Result<()>,
     ) -> Result<Incident> {
-        let record = self
-            .db
-            .update_case_record(CaseKind::Incident, tenant, id, actor, action, |record| {
-                let mut incident = Incident::from_record(record)?;
-                change(&mut incident)?;
-                Ok::<_, Error>(incident.to_record())
-            })
-            .await
-            .map_err(missing_as_not_found)?;
-        Incident::from_record(record)
+        case_file::change(&self.db, tenant, id, actor, action, change).await
     }
 
     /// Changes what is recorded about incident `id`.
@@ -900,15 +858,6 @@ impl Incidents {
             Ok(())
         })
         .await
-    }
-}
-
-/// A record missing in the store (or outside the caller's tenant) as the domain's
-/// [`Error::NotFound`].
-pub(crate) fn missing_as_not_found(error: Error) -> Error {
-    match error {
-        Error::Db(vigil_store::db::Error::NotFound(what)) => Error::NotFound(what),
-        other => other,
     }
 }
 

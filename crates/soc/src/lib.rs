@@ -32,6 +32,7 @@
 
 pub mod address;
 pub mod advisories;
+mod case_file;
 pub mod catalogue;
 pub mod compliance;
 pub mod cpe;

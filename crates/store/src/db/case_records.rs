@@ -113,6 +113,19 @@ async fn select_in(
         .collect()
 }
 
+/// Record `id` as `tenant` sees it; not found otherwise.
+async fn existing_in(
+    conn: &mut AnyConnection,
+    kind: CaseKind,
+    tenant: &Tenant,
+    id: &str,
+) -> Result<CaseRecord> {
+    select_in(conn, kind, tenant, Some(id))
+        .await?
+        .pop()
+        .ok_or_else(|| Error::NotFound(format!("{} {id}", kind.name())))
+}
+
 /// Writes `record`'s columns and agencies (replacing what `record.id` had).
 async fn write_in(conn: &mut AnyConnection, kind: CaseKind, record: &CaseRecord) -> Result<()> {
     let (table, agencies) = (kind.table(), kind.agencies_table());
@@ -200,10 +213,7 @@ impl Db {
         change: impl FnOnce(CaseRecord) -> std::result::Result<CaseRecord, E>,
     ) -> std::result::Result<CaseRecord, E> {
         let mut tx = self.begin_write().await?;
-        let before = select_in(&mut tx, kind, tenant, Some(id))
-            .await?
-            .pop()
-            .ok_or_else(|| Error::NotFound(format!("{} {id}", kind.name())))?;
+        let before = existing_in(&mut tx, kind, tenant, id).await?;
         let before_body = before.body.clone();
         let after = change(before)?;
         write_in(&mut tx, kind, &after).await?;
@@ -231,10 +241,7 @@ impl Db {
         action: &str,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let before = select_in(&mut tx, kind, tenant, Some(id))
-            .await?
-            .pop()
-            .ok_or_else(|| Error::NotFound(format!("{} {id}", kind.name())))?;
+        let before = existing_in(&mut tx, kind, tenant, id).await?;
         for sql in [
             format!("DELETE FROM {} WHERE record_id = $1", kind.agencies_table()),
             format!("DELETE FROM {} WHERE id = $1", kind.table()),
