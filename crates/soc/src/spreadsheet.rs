@@ -22,6 +22,7 @@ use std::sync::Arc;
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook};
+use vigil_event::defuse_formula;
 use vigil_store::db::{DossierStatus, InformationSystem, Regime, SystemDetails};
 
 use crate::address::{component_text, parse_address, parse_component};
@@ -417,16 +418,6 @@ fn yes_no(flag: bool) -> String {
     if flag { "yes" } else { "no" }.to_owned()
 }
 
-/// A cell a spreadsheet program would run as a formula gets a leading `'` (CSV only:
-/// XLSX cells are written as strings and never evaluated).
-fn defused(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// Writes `systems` to `path` as CSV.
 pub fn write_csv(systems: &[InformationSystem], path: &Path) -> Result<(), SheetError> {
     let unwritable = |reason: String| SheetError::Unwritable {
@@ -438,9 +429,10 @@ pub fn write_csv(systems: &[InformationSystem], path: &Path) -> Result<(), Sheet
         .write_record(EXPORT_COLUMNS)
         .map_err(|e| unwritable(e.to_string()))?;
     for system in systems {
-        let cells: Vec<String> = export_cells(system).iter().map(|c| defused(c)).collect();
+        // XLSX cells are written as strings and never run; CSV cells must be defused.
+        let cells = export_cells(system);
         writer
-            .write_record(&cells)
+            .write_record(cells.iter().map(|c| defuse_formula(c).into_owned()))
             .map_err(|e| unwritable(e.to_string()))?;
     }
     writer.flush().map_err(|e| unwritable(e.to_string()))
@@ -576,8 +568,24 @@ mod tests {
     }
 
     #[test]
-    fn formulas_are_defused_in_csv() {
-        assert_eq!(defused("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(defused("Sở Y tế"), "Sở Y tế");
+    fn csv_exports_defuse_formulas() {
+        let mut system = InformationSystem {
+            id: "s".into(),
+            agency_id: "a".into(),
+            agency: "=HYPERLINK(\"http://x\")".into(),
+            details: SystemDetails::new("Cổng thông tin", 2),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        system.details.purpose = Some("@SUM(1)".into());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        write_csv(&[system], &path).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            written.contains("'=HYPERLINK") && written.contains("'@SUM(1)"),
+            "{written}"
+        );
+        assert!(written.contains(",Cổng thông tin,"), "{written}");
     }
 }
