@@ -26,7 +26,7 @@ use vigil_store::db::{
 };
 
 use crate::address::component_text;
-use crate::case_file::{self, checked, invalid, CaseDocument};
+use crate::case_file::{self, checked, invalid, set_text, CaseDocument};
 use crate::cpe::ComponentCriterion;
 use crate::reason::Reason;
 use crate::register::{Error, Result};
@@ -447,22 +447,8 @@ impl Advisories {
             None => None,
         };
         self.change(&Tenant::All, id, actor, "advisory.update", |advisory| {
-            if let Some(title) = update
-                .title
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-            {
-                advisory.title = title.to_owned();
-            }
-            if let Some(guidance) = update
-                .guidance
-                .as_deref()
-                .map(str::trim)
-                .filter(|g| !g.is_empty())
-            {
-                advisory.guidance = guidance.to_owned();
-            }
+            set_text(&mut advisory.title, update.title.as_deref());
+            set_text(&mut advisory.guidance, update.guidance.as_deref());
             if let Some(description) = &update.description {
                 advisory.description = description.trim().to_owned();
             }

@@ -94,3 +94,10 @@ pub(crate) fn checked(reasons: Vec<Reason>) -> Result<()> {
         Err(Error::Invalid(reasons))
     }
 }
+
+/// Sets `field` to `value` trimmed, when a value is given and is not blank.
+pub(crate) fn set_text(field: &mut String, value: Option<&str>) {
+    if let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) {
+        *field = text.to_owned();
+    }
+}

@@ -19,7 +19,7 @@ use vigil_store::db::{
     new_record_id, CaseKind, CaseRecord, Db, InformationSystem, Severity, SystemFilter, Tenant,
 };
 
-use crate::case_file::{self, checked, invalid, CaseDocument};
+use crate::case_file::{self, checked, invalid, set_text, CaseDocument};
 use crate::reason::Reason;
 use crate::register::{Error, Result};
 use crate::reporting::{duties, DutyKind, ReportingDuty, ReportingPolicy, SentReport};
@@ -718,22 +718,8 @@ impl Incidents {
                 .iter_mut()
                 .find(|t| t.id == task_id)
                 .ok_or_else(|| Error::NotFound(format!("task {task_id}")))?;
-            if let Some(title) = update
-                .title
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-            {
-                task.title = title.to_owned();
-            }
-            if let Some(owner) = update
-                .owner
-                .as_deref()
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-            {
-                task.owner = owner.to_owned();
-            }
+            set_text(&mut task.title, update.title.as_deref());
+            set_text(&mut task.owner, update.owner.as_deref());
             task.due = update.due.or(task.due);
             task.done = update.done.unwrap_or(task.done);
             let text = format!(
