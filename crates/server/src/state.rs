@@ -36,4 +36,6 @@ pub struct AppState {
     pub limits: Limits,
     pub auth: Arc<crate::auth::TokenCache>,
     pub rules: Arc<RuleCatalog>,
+    /// The console's rendered dashboards, recomputed at most every half minute.
+    pub overview_cache: Arc<crate::console::OverviewCache>,
 }

@@ -89,6 +89,28 @@ async fn a_user_logs_in_sees_the_overview_and_logs_out() {
     assert!(page.contains("lan display"));
     // Analysts have no administration section.
     assert!(!page.contains("href=\"/admin\""));
+    // A reload within half a minute shows the same figures, taken at the same time,
+    // even after a new alert: the dashboard is not recomputed on every view.
+    let taken_at = |page: &str| {
+        let start = page
+            .find("Số liệu tính lúc")
+            .expect("when the figures were taken");
+        page[start..start + 60].to_owned()
+    };
+    f.add_alert(
+        &f.a,
+        "r2",
+        AlertLevel::Critical,
+        "web02",
+        "e2",
+        at("2026-03-01T09:00:00Z"),
+    )
+    .await;
+    let (_, again) = get(&f, &client, "/").await;
+    assert_eq!(taken_at(&again), taken_at(&page));
+    // Another language is its own dashboard.
+    let (_, english) = get(&f, &client, "/?lang=en").await;
+    assert!(english.contains("Figures taken at"), "{english}");
 
     let response = client
         .post(format!("{}/logout", f.base))

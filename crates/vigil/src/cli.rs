@@ -345,6 +345,28 @@ pub enum BenchSubcommand {
     /// `vigil serve` and report sustained events/s, receipt-to-alert latency and memory,
     /// against a baseline run without rules.
     Ingest(BenchIngestArgs),
+    /// Fill the event store and the alert table (10 million events and 1 million alerts
+    /// for the figures the README reports) and time how fast the console's pages answer.
+    Console(BenchConsoleArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BenchConsoleArgs {
+    /// Events the store should hold.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: usize,
+    /// Alerts the state database should hold.
+    #[arg(long, default_value_t = 100_000)]
+    pub alerts: usize,
+    /// Requests per page (the first is reported on its own, as the cold one).
+    #[arg(long, default_value_t = 10)]
+    pub rounds: usize,
+    /// Keep the filled data here (and reuse what an earlier run left) instead of a
+    /// temporary directory.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Args, Debug)]

@@ -4,6 +4,7 @@
 mod admin;
 mod advisory_cmd;
 mod bench;
+mod bench_console;
 mod bench_ingest;
 mod cli;
 mod config;
@@ -51,6 +52,10 @@ fn main() -> ExitCode {
             ingest: Some(BenchSubcommand::Ingest(args)),
             ..
         }) => block_on(bench_ingest::run(args)).map(|()| 0),
+        Command::Bench(BenchCommand {
+            ingest: Some(BenchSubcommand::Console(args)),
+            ..
+        }) => block_on(bench_console::run(args)).map(|()| 0),
         Command::Bench(BenchCommand { hunt, .. }) => bench::run(hunt).map(|()| 0),
         Command::Demo(args) => demo::run(args),
         Command::Init(args) => block_on(admin::init(args)).map(|()| 0),

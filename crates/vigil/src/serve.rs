@@ -168,6 +168,7 @@ pub async fn start(settings: &Settings) -> Result<Running> {
     )
     .await?;
     let state = AppState {
+        overview_cache: Default::default(),
         db: db.clone(),
         events: store,
         intake: pipeline.intake.clone(),

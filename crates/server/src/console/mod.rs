@@ -26,6 +26,8 @@
 //! - [`account`]: `GET /account`: the viewer's account and TOTP enrolment;
 //! - [`register`]: `GET /register`, `GET /register/systems/{id}`, `GET /register/dashboard`:
 //!   the information systems, one system's record and the register dashboard;
+//! - [`incidents`]: `GET /incidents`, `GET /incidents/{id}`: incidents with their
+//!   reporting deadlines, one incident's record;
 //! - [`layout`]: the page frame (header, navigation, language switch) and error pages;
 //! - [`change`], [`notice`], [`paging`]: forms that change something (CSRF checked),
 //!   what a page says after one, and links between pages;
@@ -44,10 +46,13 @@ mod change;
 mod charts;
 mod choice;
 mod i18n;
+mod incidents;
 mod layout;
 mod login;
 mod notice;
 mod overview;
+
+pub use overview::OverviewCache;
 mod paging;
 mod register;
 mod rules;
@@ -89,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(account::routes())
         .merge(register::routes())
+        .merge(incidents::routes())
         .merge(assets::routes())
         .layer(Extension(Arc::new(limiter)))
         .layer(middleware::from_fn(page_headers))

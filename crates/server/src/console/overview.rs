@@ -9,8 +9,15 @@
 //! Alert figures are grouped counts in the state database, event figures come from the
 //! event store; every call carries the viewer's tenant. Charts are SVG drawn by
 //! [`super::charts`].
+//!
+//! The figures scan every alert of the span, which takes a while once the database holds
+//! hundreds of thousands; an [`OverviewCache`] keeps each rendered dashboard for
+//! [`FRESH_FOR`], so reloads and wall screens cost nothing, and the page says when its
+//! figures were taken.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query as QueryString, State};
 use axum::http::Uri;
@@ -121,7 +128,81 @@ impl Collector {
     }
 }
 
+/// How long a rendered dashboard is served again before its figures are recomputed.
+pub const FRESH_FOR: Duration = Duration::from_secs(30);
+
+/// Rendered dashboard bodies by who sees them (role, tenant, language) and the chosen
+/// span and silence period, each with the time its figures were taken.
+#[derive(Default)]
+pub struct OverviewCache {
+    entries: Mutex<HashMap<String, CachedOverview>>,
+}
+
+#[derive(Clone)]
+struct CachedOverview {
+    made: Instant,
+    taken_at: DateTime<Utc>,
+    body: Markup,
+}
+
+impl OverviewCache {
+    fn fresh(&self, key: &str) -> Option<CachedOverview> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|c| c.made.elapsed() < FRESH_FOR)
+            .cloned()
+    }
+
+    fn keep(&self, key: String, entry: CachedOverview) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, c| c.made.elapsed() < FRESH_FOR);
+        entries.insert(key, entry);
+    }
+}
+
 async fn overview_page(
+    state: &AppState,
+    viewer: &Viewer,
+    params: &OverviewParams,
+) -> Result<Markup, Response> {
+    let lang = viewer.lang;
+    let key = format!(
+        "{:?}|{:?}|{}|{}|{}",
+        viewer.caller.role(),
+        viewer.caller.tenant(),
+        lang.code(),
+        params.span,
+        params.silence
+    );
+    let cached = match state.overview_cache.fresh(&key) {
+        Some(cached) => cached,
+        None => {
+            let taken_at = Utc::now();
+            let body = overview_body(state, viewer, params).await?;
+            let entry = CachedOverview {
+                made: Instant::now(),
+                taken_at,
+                body,
+            };
+            state.overview_cache.keep(key, entry.clone());
+            entry
+        }
+    };
+    let body = html! {
+        (cached.body)
+        p.muted { (lang.t(Msg::FiguresTakenAt)) " " (utc_time(cached.taken_at)) " UTC" }
+    };
+    Ok(layout::page(
+        viewer,
+        Section::Overview,
+        lang.t(Msg::OverviewTitle),
+        body,
+    ))
+}
+
+/// The dashboard's figures and charts, computed now.
+async fn overview_body(
     state: &AppState,
     viewer: &Viewer,
     params: &OverviewParams,
@@ -328,7 +409,7 @@ async fn overview_page(
             }
         }
     };
-    Ok(layout::page(viewer, Section::Overview, title, body))
+    Ok(body)
 }
 
 /// A bar chart of grouped alert counts, or a line saying there are none.

@@ -255,6 +255,7 @@ impl Fixture {
         };
 
         let state = AppState {
+            overview_cache: Default::default(),
             db: db.clone(),
             events: events.clone(),
             intake,

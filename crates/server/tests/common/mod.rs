@@ -116,6 +116,7 @@ impl Harness {
         let metrics = Arc::new(Metrics::new());
         let (intake, mut rx) = Intake::new(options.capacity, metrics.clone());
         let state = AppState {
+            overview_cache: Default::default(),
             db,
             events: Arc::new(events),
             intake,
