@@ -96,6 +96,16 @@ const PERSONAL_DATA_BODY: Recipient = Recipient {
 };
 
 impl DutyKind {
+    /// The name the API uses (`cyber_report`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DutyKind::CyberImmediate => "cyber_immediate",
+            DutyKind::CyberInitialNotice => "cyber_initial_notice",
+            DutyKind::CyberReport => "cyber_report",
+            DutyKind::PersonalDataBreach => "personal_data_breach",
+        }
+    }
+
     /// Time allowed from discovery.
     pub fn allowed(self) -> TimeDelta {
         match self {

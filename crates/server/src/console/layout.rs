@@ -39,6 +39,7 @@ pub(super) enum Section {
     Audit,
     Account,
     Register,
+    Incidents,
 }
 
 impl Section {
@@ -52,6 +53,7 @@ impl Section {
             Section::Audit => "/audit",
             Section::Account => "/account",
             Section::Register => "/register",
+            Section::Incidents => "/incidents",
         }
     }
 
@@ -65,6 +67,7 @@ impl Section {
             Section::Audit => Msg::NavAudit,
             Section::Account => Msg::AccountTitle,
             Section::Register => Msg::NavRegister,
+            Section::Incidents => Msg::NavIncidents,
         }
     }
 }
@@ -104,6 +107,7 @@ pub(super) fn page(viewer: &Viewer, active: Section, title: &str, body: Markup) 
         Section::Search,
         Section::Rules,
         Section::Register,
+        Section::Incidents,
     ];
     if viewer.caller.can(Action::ManageUsers) {
         sections.push(Section::Admin);
