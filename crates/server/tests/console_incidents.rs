@@ -103,3 +103,60 @@ async fn hostile_titles_and_file_names_stay_text() {
         assert!(page.contains("&lt;"), "escaped text shown");
     }
 }
+
+#[tokio::test]
+async fn advisories_show_each_agency_its_own_answer_and_escalation() {
+    let f = Fixture::start_app().await;
+    for (agency, name, nginx) in [
+        (&f.a, "Cổng thông tin", "1.24.0"),
+        (&f.b, "Trang xã", "1.22.1"),
+    ] {
+        let (status, body) = f
+            .post(
+                &f.tokens.admin,
+                "/api/v1/systems",
+                json!({"agency": agency.id, "name": name, "level": 2,
+                       "components": [format!("nginx@{nginx}")]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, advisory) = f
+        .post(
+            &f.tokens.analyst,
+            "/api/v1/advisories",
+            json!({"title": "Lỗ hổng nginx <b>", "severity": "critical",
+                   "guidance": "Nâng cấp nginx", "due_date": "2026-11-01",
+                   "targeting": {"components": [{"name": "nginx"}]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{advisory}");
+    let id = advisory["id"].as_str().unwrap();
+    let (status, _) = f
+        .post(
+            &f.tokens.analyst,
+            &format!("/api/v1/advisories/{id}/issue"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = f
+        .post(
+            &f.tokens.officer_a,
+            &format!("/api/v1/advisories/{id}/acknowledge"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let analyst = log_in_as(&f, "phan.tich", Role::SocAnalyst, None).await;
+    let (status, page) = get(&f, &analyst, "/advisories").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Lỗ hổng nginx &lt;b&gt;"), "{page}");
+    assert!(page.contains("Cổng thông tin") && page.contains("Trang xã"));
+    assert!(page.contains("Đã tiếp nhận") && page.contains("Quá hạn chưa tiếp nhận"));
+    let officer = log_in_as(&f, "can.bo.xa", Role::AgencyOfficer, Some(&f.b)).await;
+    let (_, theirs) = get(&f, &officer, "/advisories").await;
+    assert!(theirs.contains("Trang xã") && !theirs.contains("Cổng thông tin"));
+    assert!(theirs.contains("Quá hạn chưa tiếp nhận") && !theirs.contains("Đã tiếp nhận"));
+}

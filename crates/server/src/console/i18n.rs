@@ -471,6 +471,18 @@ pub enum Msg {
     IncStatusEradicated,
     IncStatusRecovered,
     IncStatusClosed,
+    NavAdvisories,
+    AdvTitle,
+    AdvNone,
+    AdvDueDate,
+    AdvStatusDraft,
+    AdvStatusIssued,
+    AdvTargets,
+    AdvPending,
+    AdvAcknowledged,
+    AdvCompleted,
+    AdvEscalated,
+    AdvGuidance,
 }
 
 impl Msg {
@@ -844,6 +856,18 @@ impl Msg {
             IncStatusEradicated => ("Đã loại bỏ nguyên nhân", "Eradicated"),
             IncStatusRecovered => ("Đã khôi phục", "Recovered"),
             IncStatusClosed => ("Đã kết thúc", "Closed"),
+            NavAdvisories => ("Cảnh báo sớm", "Advisories"),
+            AdvTitle => ("Cảnh báo sớm, khuyến nghị", "Advisories"),
+            AdvNone => ("Chưa có cảnh báo sớm nào.", "No advisories."),
+            AdvDueDate => ("Hạn xử lý", "Due date"),
+            AdvStatusDraft => ("Bản nháp", "Draft"),
+            AdvStatusIssued => ("Đã ban hành", "Issued"),
+            AdvTargets => ("Cơ quan, hệ thống nhận", "Agencies and systems reached"),
+            AdvPending => ("Chưa tiếp nhận", "Not acknowledged"),
+            AdvAcknowledged => ("Đã tiếp nhận", "Acknowledged"),
+            AdvCompleted => ("Đã khắc phục", "Completed"),
+            AdvEscalated => ("Quá hạn chưa tiếp nhận", "Escalated: overdue, not acknowledged"),
+            AdvGuidance => ("Hướng dẫn xử lý", "Guidance"),
         }
     }
 }

@@ -49,7 +49,7 @@ fn status_name(lang: Lang, status: IncidentStatus) -> &'static str {
     })
 }
 
-fn severity_name(lang: Lang, severity: Severity) -> &'static str {
+pub(super) fn severity_name(lang: Lang, severity: Severity) -> &'static str {
     lang.t(match severity {
         Severity::Low => Msg::RegSeverityLow,
         Severity::Medium => Msg::RegSeverityMedium,

@@ -40,6 +40,7 @@ pub(super) enum Section {
     Account,
     Register,
     Incidents,
+    Advisories,
 }
 
 impl Section {
@@ -54,6 +55,7 @@ impl Section {
             Section::Account => "/account",
             Section::Register => "/register",
             Section::Incidents => "/incidents",
+            Section::Advisories => "/advisories",
         }
     }
 
@@ -68,6 +70,7 @@ impl Section {
             Section::Account => Msg::AccountTitle,
             Section::Register => Msg::NavRegister,
             Section::Incidents => Msg::NavIncidents,
+            Section::Advisories => Msg::NavAdvisories,
         }
     }
 }
@@ -108,6 +111,7 @@ pub(super) fn page(viewer: &Viewer, active: Section, title: &str, body: Markup) 
         Section::Rules,
         Section::Register,
         Section::Incidents,
+        Section::Advisories,
     ];
     if viewer.caller.can(Action::ManageUsers) {
         sections.push(Section::Admin);

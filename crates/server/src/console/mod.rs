@@ -28,6 +28,7 @@
 //!   the information systems, one system's record and the register dashboard;
 //! - [`incidents`]: `GET /incidents`, `GET /incidents/{id}`: incidents with their
 //!   reporting deadlines, one incident's record;
+//! - [`advisories`]: `GET /advisories`: advisories with each agency's answer;
 //! - [`layout`]: the page frame (header, navigation, language switch) and error pages;
 //! - [`change`], [`notice`], [`paging`]: forms that change something (CSRF checked),
 //!   what a page says after one, and links between pages;
@@ -37,6 +38,7 @@
 //! `text/html` to the console and every other request on unchanged.
 
 mod account;
+mod advisories;
 mod admin;
 mod alert_stream;
 mod alerts;
@@ -95,6 +97,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(register::routes())
         .merge(incidents::routes())
+        .merge(advisories::routes())
         .merge(assets::routes())
         .layer(Extension(Arc::new(limiter)))
         .layer(middleware::from_fn(page_headers))
