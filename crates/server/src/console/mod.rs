@@ -38,8 +38,8 @@
 //! `text/html` to the console and every other request on unchanged.
 
 mod account;
-mod advisories;
 mod admin;
+mod advisories;
 mod alert_stream;
 mod alerts;
 mod assets;
