@@ -17,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use vigil_soc::advisories::{local_today, Advisory, AdvisoryUpdate, NewAdvisory, Targeting};
 use vigil_soc::Advisories;
+use vigil_store::db::Tenant;
 
 use super::access::{Action, Caller};
 use super::admin::named_agency_id;
@@ -40,6 +41,22 @@ pub(super) fn routes() -> Router<AppState> {
 
 fn advisories(state: &AppState) -> Advisories {
     Advisories::new(state.db.clone())
+}
+
+/// Runs `act` on the service for a caller allowed `action`, and answers the advisory it
+/// returns as the caller may see it.
+async fn act<E>(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    act: impl AsyncFnOnce(&Advisories) -> Result<Advisory, E>,
+) -> ApiResult<Json<Value>>
+where
+    ApiError: From<E>,
+{
+    caller.require(action)?;
+    let advisory = act(&advisories(state)).await?;
+    Ok(Json(view(&advisory, caller)))
 }
 
 /// An advisory as `caller` may see it, each target with its state today and the
@@ -90,9 +107,11 @@ async fn create(
     caller: Caller,
     JsonBody(new): JsonBody<NewAdvisory>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    caller.require(Action::ManageAdvisories)?;
-    let advisory = advisories(&state).create(&new, caller.actor()).await?;
-    Ok((StatusCode::CREATED, Json(view(&advisory, &caller))))
+    let answer = act(&state, &caller, Action::ManageAdvisories, async |service| {
+        service.create(&new, caller.actor()).await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, answer))
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,9 +140,10 @@ async fn one(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::Read)?;
-    let advisory = advisories(&state).get(&caller.tenant(), &id).await?;
-    Ok(Json(view(&advisory, &caller)))
+    act(&state, &caller, Action::Read, async |service| {
+        service.get(&caller.tenant(), &id).await
+    })
+    .await
 }
 
 async fn update(
@@ -132,11 +152,10 @@ async fn update(
     PathParams(id): PathParams<String>,
     JsonBody(update): JsonBody<AdvisoryUpdate>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::ManageAdvisories)?;
-    let advisory = advisories(&state)
-        .update(&id, &update, caller.actor())
-        .await?;
-    Ok(Json(view(&advisory, &caller)))
+    act(&state, &caller, Action::ManageAdvisories, async |service| {
+        service.update(&id, &update, caller.actor()).await
+    })
+    .await
 }
 
 async fn delete_draft(
@@ -154,9 +173,10 @@ async fn issue(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::ManageAdvisories)?;
-    let advisory = advisories(&state).issue(&id, caller.actor()).await?;
-    Ok(Json(view(&advisory, &caller)))
+    act(&state, &caller, Action::ManageAdvisories, async |service| {
+        service.issue(&id, caller.actor()).await
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -186,18 +206,39 @@ async fn answering_agency(
     }
 }
 
+/// Records an answer for a caller allowed to answer advisories: `record` gets the
+/// service, the caller's tenant, the answering agency's id and the audit actor.
+async fn answer<E>(
+    state: &AppState,
+    caller: &Caller,
+    input: &AnswerInput,
+    record: impl AsyncFnOnce(&Advisories, &Tenant, &str, &str) -> Result<Advisory, E>,
+) -> ApiResult<Json<Value>>
+where
+    ApiError: From<E>,
+{
+    caller.require(Action::AnswerAdvisory)?;
+    let agency_id = answering_agency(state, caller, input).await?;
+    let service = advisories(state);
+    let advisory = record(&service, &caller.tenant(), &agency_id, caller.actor()).await?;
+    Ok(Json(view(&advisory, caller)))
+}
+
 async fn acknowledge(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(id): PathParams<String>,
     JsonBody(input): JsonBody<AnswerInput>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::AnswerAdvisory)?;
-    let agency_id = answering_agency(&state, &caller, &input).await?;
-    let advisory = advisories(&state)
-        .acknowledge(&caller.tenant(), &id, &agency_id, caller.actor())
-        .await?;
-    Ok(Json(view(&advisory, &caller)))
+    answer(
+        &state,
+        &caller,
+        &input,
+        async |service, tenant, agency_id, actor| {
+            service.acknowledge(tenant, &id, agency_id, actor).await
+        },
+    )
+    .await
 }
 
 async fn complete(
@@ -206,16 +247,14 @@ async fn complete(
     PathParams(id): PathParams<String>,
     JsonBody(input): JsonBody<AnswerInput>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::AnswerAdvisory)?;
-    let agency_id = answering_agency(&state, &caller, &input).await?;
-    let advisory = advisories(&state)
-        .complete(
-            &caller.tenant(),
-            &id,
-            &agency_id,
-            input.note.as_deref(),
-            caller.actor(),
-        )
-        .await?;
-    Ok(Json(view(&advisory, &caller)))
+    answer(
+        &state,
+        &caller,
+        &input,
+        async |service, tenant, agency_id, actor| {
+            let note = input.note.as_deref();
+            service.complete(tenant, &id, agency_id, note, actor).await
+        },
+    )
+    .await
 }

@@ -27,6 +27,7 @@ use vigil_soc::incidents::{
 };
 use vigil_soc::reporting::{draft, next_deadline, DutyKind};
 use vigil_soc::Incidents;
+use vigil_store::db::Tenant;
 
 use super::access::{Action, Caller};
 use super::error::{ApiError, ApiResult};
@@ -67,6 +68,28 @@ pub(super) fn routes() -> Router<AppState> {
 
 fn incidents(state: &AppState) -> Incidents {
     Incidents::new(state.db.clone())
+}
+
+/// Runs `change` (given the service, the caller's tenant and the audit actor) for a
+/// caller who manages incidents, and answers the changed incident.
+async fn change<E>(
+    state: &AppState,
+    caller: &Caller,
+    change: impl AsyncFnOnce(&Incidents, &Tenant, &str) -> Result<Incident, E>,
+) -> ApiResult<Json<Value>>
+where
+    ApiError: From<E>,
+{
+    caller.require(Action::ManageIncidents)?;
+    let service = incidents(state);
+    let incident = change(&service, &caller.tenant(), caller.actor()).await?;
+    Ok(Json(detail(&incident, &service)))
+}
+
+/// One incident for a caller who may read it.
+async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Incident> {
+    caller.require(Action::Read)?;
+    Ok(incidents(state).get(&caller.tenant(), id).await?)
 }
 
 /// The list entry of the contract, plus the class and agency ids.
@@ -153,12 +176,10 @@ async fn update(
     PathParams(id): PathParams<String>,
     JsonBody(update): JsonBody<IncidentUpdate>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::ManageIncidents)?;
-    let service = incidents(&state);
-    let incident = service
-        .update(&caller.tenant(), &id, &update, caller.actor())
-        .await?;
-    Ok(Json(detail(&incident, &service)))
+    change(&state, &caller, async |service, tenant, actor| {
+        service.update(tenant, &id, &update, actor).await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,18 +195,13 @@ async fn transition(
     PathParams(id): PathParams<String>,
     JsonBody(input): JsonBody<TransitionInput>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::ManageIncidents)?;
-    let service = incidents(&state);
-    let incident = service
-        .transition(
-            &caller.tenant(),
-            &id,
-            input.status,
-            input.resolution.as_deref(),
-            caller.actor(),
-        )
-        .await?;
-    Ok(Json(detail(&incident, &service)))
+    change(&state, &caller, async |service, tenant, actor| {
+        let resolution = input.resolution.as_deref();
+        service
+            .transition(tenant, &id, input.status, resolution, actor)
+            .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,12 +216,10 @@ async fn reopen(
     PathParams(id): PathParams<String>,
     JsonBody(input): JsonBody<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::ManageIncidents)?;
-    let service = incidents(&state);
-    let incident = service
-        .reopen(&caller.tenant(), &id, &input.reason, caller.actor())
-        .await?;
-    Ok(Json(detail(&incident, &service)))
+    change(&state, &caller, async |service, tenant, actor| {
+        service.reopen(tenant, &id, &input.reason, actor).await
+    })
+    .await
 }
 
 async fn timeline(
@@ -213,8 +227,7 @@ async fn timeline(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::Read)?;
-    let incident = incidents(&state).get(&caller.tenant(), &id).await?;
+    let incident = readable(&state, &caller, &id).await?;
     Ok(Json(json!({ "timeline": incident.timeline })))
 }
 
@@ -230,12 +243,11 @@ async fn add_note(
     PathParams(id): PathParams<String>,
     JsonBody(input): JsonBody<NoteInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    caller.require(Action::ManageIncidents)?;
-    let service = incidents(&state);
-    let incident = service
-        .add_note(&caller.tenant(), &id, &input.text, caller.actor())
-        .await?;
-    Ok((StatusCode::CREATED, Json(detail(&incident, &service))))
+    let answer = change(&state, &caller, async |service, tenant, actor| {
+        service.add_note(tenant, &id, &input.text, actor).await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, answer))
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,19 +264,14 @@ async fn add_task(
     PathParams(id): PathParams<String>,
     JsonBody(input): JsonBody<TaskInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    caller.require(Action::ManageIncidents)?;
-    let service = incidents(&state);
-    let incident = service
-        .add_task(
-            &caller.tenant(),
-            &id,
-            &input.title,
-            &input.owner,
-            input.due,
-            caller.actor(),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(detail(&incident, &service))))
+    let answer = change(&state, &caller, async |service, tenant, actor| {
+        let (title, owner) = (&input.title, &input.owner);
+        service
+            .add_task(tenant, &id, title, owner, input.due, actor)
+            .await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, answer))
 }
 
 async fn update_task(
@@ -273,12 +280,12 @@ async fn update_task(
     PathParams((id, task_id)): PathParams<(String, String)>,
     JsonBody(update): JsonBody<TaskUpdate>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::ManageIncidents)?;
-    let service = incidents(&state);
-    let incident = service
-        .update_task(&caller.tenant(), &id, &task_id, &update, caller.actor())
-        .await?;
-    Ok(Json(detail(&incident, &service)))
+    change(&state, &caller, async |service, tenant, actor| {
+        service
+            .update_task(tenant, &id, &task_id, &update, actor)
+            .await
+    })
+    .await
 }
 
 async fn link_search(
@@ -292,11 +299,11 @@ async fn link_search(
         .query
         .parse::<vigil_store::events::Query>()
         .map_err(vigil_store::events::StoreError::from)?;
-    let service = incidents(&state);
-    let incident = service
-        .link_search(&caller.tenant(), &id, &search, caller.actor())
-        .await?;
-    Ok((StatusCode::CREATED, Json(detail(&incident, &service))))
+    let answer = change(&state, &caller, async |service, tenant, actor| {
+        service.link_search(tenant, &id, &search, actor).await
+    })
+    .await?;
+    Ok((StatusCode::CREATED, answer))
 }
 
 /// The evidence store of the server's data directory.
@@ -314,8 +321,7 @@ async fn list_evidence(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<Value>> {
-    caller.require(Action::Read)?;
-    let incident = incidents(&state).get(&caller.tenant(), &id).await?;
+    let incident = readable(&state, &caller, &id).await?;
     Ok(Json(json!({ "evidence": incident.evidence })))
 }
 
@@ -410,8 +416,7 @@ async fn download_evidence(
     caller: Caller,
     PathParams((id, evidence_id)): PathParams<(String, String)>,
 ) -> ApiResult<Response> {
-    caller.require(Action::Read)?;
-    let incident = incidents(&state).get(&caller.tenant(), &id).await?;
+    let incident = readable(&state, &caller, &id).await?;
     let evidence = incident
         .evidence
         .into_iter()
@@ -511,18 +516,14 @@ async fn report_sent(
     caller.require(Action::ManageIncidents)?;
     let kind: DutyKind = serde_json::from_value(json!(kind))
         .map_err(|_| ApiError::bad_request(format!("unknown report kind {kind:?}")))?;
-    let service = incidents(&state);
-    let incident = service
-        .record_report_sent(
-            &caller.tenant(),
-            &id,
-            kind,
-            input.sent_at.unwrap_or_else(Utc::now),
-            input.reference.as_deref(),
-            caller.actor(),
-        )
-        .await?;
-    Ok(Json(detail(&incident, &service)))
+    change(&state, &caller, async |service, tenant, actor| {
+        let sent_at = input.sent_at.unwrap_or_else(Utc::now);
+        let reference = input.reference.as_deref();
+        service
+            .record_report_sent(tenant, &id, kind, sent_at, reference, actor)
+            .await
+    })
+    .await
 }
 
 #[cfg(test)]
