@@ -12,6 +12,7 @@
 
 mod common;
 
+use common::encoded_powershell;
 use common::server::{admin, free_port, Server};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -156,17 +157,17 @@ async fn arrive_at(browser: &Client, path: &str, context: &str) {
     }
 }
 
+/// The `lang` of the page's `<html>`.
+async fn page_language(browser: &Client) -> Option<String> {
+    let html = browser.find(Locator::Css("html")).await.unwrap();
+    html.attr("lang").await.unwrap()
+}
+
 /// Logs in with a one-time password, changes it as the console demands, and lands on the
 /// overview.
 async fn log_in(browser: &Client, base: &str, login: &str, password: &str) {
     browser.goto(&format!("{base}/login")).await.unwrap();
-    let lang = browser
-        .find(Locator::Css("html"))
-        .await
-        .unwrap()
-        .attr("lang")
-        .await
-        .unwrap();
+    let lang = page_language(browser).await;
     assert_eq!(lang.as_deref(), Some("vi"), "the login page is Vietnamese");
     let form = browser
         .form(Locator::Css("form[action='/login']"))
@@ -198,19 +199,18 @@ async fn log_in(browser: &Client, base: &str, login: &str, password: &str) {
     arrive_at(browser, "/", &format!("{login}: after the password change")).await;
 }
 
-/// A Sysmon process creation the built-in rules call encoded PowerShell, with payloads
-/// in the fields the console shows.
+/// The encoded-PowerShell process creation of the end-to-end tests, with payloads in the
+/// fields the console shows.
 fn attack_event(host: &str) -> Value {
-    json!({
-        "@timestamp": chrono::Utc::now().to_rfc3339(),
-        "Channel": "Microsoft-Windows-Sysmon/Operational",
-        "EventID": 1,
-        "Computer": host,
-        "Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-        "CommandLine": format!("powershell.exe -NoProfile -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA {PAYLOAD_SCRIPT}"),
-        "ParentImage": PAYLOAD_URL,
-        "User": PAYLOAD_SVG,
-    })
+    let mut event = encoded_powershell(host);
+    let command = format!(
+        "{} {PAYLOAD_SCRIPT}",
+        event["CommandLine"].as_str().unwrap()
+    );
+    event["CommandLine"] = command.into();
+    event["ParentImage"] = PAYLOAD_URL.into();
+    event["User"] = PAYLOAD_SVG.into();
+    event
 }
 
 fn ingest(server: &Server, token: &str, event: &Value) {
@@ -387,13 +387,7 @@ async fn every_role(
 async fn analyst_works_an_alert(browser: &Client, base: &str, id_a: &str, host_b: &str) {
     browser.goto(&format!("{base}/?lang=en")).await.unwrap();
     browser.goto(&format!("{base}/alerts")).await.unwrap();
-    let lang = browser
-        .find(Locator::Css("html"))
-        .await
-        .unwrap()
-        .attr("lang")
-        .await
-        .unwrap();
+    let lang = page_language(browser).await;
     assert_eq!(lang.as_deref(), Some("en"), "?lang=en is remembered");
     browser
         .goto(&format!("{base}/alerts/{id_a}"))

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::encoded_powershell;
 use common::server::{admin, Server};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -37,20 +38,6 @@ fn setup(agency: &str) -> Setup {
         ingest,
         api,
     }
-}
-
-/// A Sysmon process creation that the built-in rules call encoded PowerShell.
-fn encoded_powershell(host: &str) -> Value {
-    json!({
-        "@timestamp": chrono::Utc::now().to_rfc3339(),
-        "Channel": "Microsoft-Windows-Sysmon/Operational",
-        "EventID": 1,
-        "Computer": host,
-        "Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-        "CommandLine": "powershell.exe -NoProfile -WindowStyle Hidden -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
-        "ParentImage": "C:\\Windows\\explorer.exe",
-        "User": "SYT\\nguyenvana",
-    })
 }
 
 fn curl(args: &[&str], body: &str) -> (i32, String) {

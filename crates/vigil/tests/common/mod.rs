@@ -133,3 +133,17 @@ pub fn certutil_download(timestamp: &str, computer: &str, record_id: i64) -> Val
 pub fn texts<'a>(detections: &'a [Value], key: &str) -> Vec<&'a str> {
     detections.iter().filter_map(|d| d[key].as_str()).collect()
 }
+
+/// A Sysmon process creation that the built-in rules call encoded PowerShell.
+pub fn encoded_powershell(host: &str) -> Value {
+    json!({
+        "@timestamp": chrono::Utc::now().to_rfc3339(),
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "EventID": 1,
+        "Computer": host,
+        "Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        "CommandLine": "powershell.exe -NoProfile -WindowStyle Hidden -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
+        "ParentImage": "C:\\Windows\\explorer.exe",
+        "User": "SYT\\nguyenvana",
+    })
+}
