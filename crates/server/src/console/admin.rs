@@ -94,6 +94,20 @@ async fn after(state: &AppState, viewer: &Viewer, outcome: ApiResult<Notice>) ->
     }
 }
 
+/// For an admin, runs `change` and shows the page with the notice it returns (or the
+/// error page for a refusal the form cannot correct); everyone else gets the 404 page.
+async fn changed(
+    state: &AppState,
+    viewer: &Viewer,
+    change: impl AsyncFnOnce() -> ApiResult<Notice>,
+) -> Response {
+    if let Some(refused) = refusal(viewer) {
+        return refused;
+    }
+    let outcome = change().await;
+    after(state, viewer, outcome).await
+}
+
 /// `GET /admin`.
 async fn show(State(state): State<AppState>, viewer: Viewer) -> Response {
     if let Some(refused) = refusal(&viewer) {
@@ -108,6 +122,16 @@ struct Register {
     agencies: Vec<Agency>,
     tokens: Vec<TokenInfo>,
     notifications: HashMap<String, NotificationSettings>,
+}
+
+impl Register {
+    /// The name of agency `id`, or the id of one not listed.
+    fn agency_name(&self, id: &str) -> String {
+        self.agencies
+            .iter()
+            .find(|a| a.id == id)
+            .map_or(id.to_owned(), |a| a.name.clone())
+    }
 }
 
 async fn register(state: &AppState, viewer: &Viewer) -> ApiResult<Register> {
@@ -162,34 +186,44 @@ fn agency_options(lang: Lang, agencies: &[Agency], chosen: Option<&str>, none: M
     }
 }
 
+/// A table's head: one column for each label.
+fn head(labels: &[&str]) -> Markup {
+    html! { thead { tr { @for label in labels { th { (label) } } } } }
+}
+
+/// A form's field choosing an agency (or none): its label, and a select `name` with
+/// the id `id`.
+fn agency_field(lang: Lang, id: &str, name: &str, label: Msg, agencies: &[Agency]) -> Markup {
+    html! {
+        div.field {
+            label for=(id) { (lang.t(label)) }
+            select id=(id) name=(name) {
+                (agency_options(lang, agencies, None, Msg::NoAgency))
+            }
+        }
+    }
+}
+
 fn csrf_field(viewer: &Viewer) -> Markup {
     html! { input type="hidden" name="csrf" value=(viewer.session.csrf_token); }
 }
 
 fn users_section(viewer: &Viewer, found: &Register) -> Markup {
     let lang = viewer.lang;
-    let agency_name = |id: &str| {
-        found
-            .agencies
-            .iter()
-            .find(|a| a.id == id)
-            .map_or(id.to_owned(), |a| a.name.clone())
-    };
+    let agency_name = |id: &str| found.agency_name(id);
     let now = Utc::now();
     html! {
         h2 #users { (lang.t(Msg::UsersTitle)) }
         table {
-            thead {
-                tr {
-                    th { (lang.t(Msg::LoginField)) }
-                    th { (lang.t(Msg::DisplayName)) }
-                    th { (lang.t(Msg::UserRole)) }
-                    th { (lang.t(Msg::Agency)) }
-                    th { (lang.t(Msg::Status)) }
-                    th { (lang.t(Msg::LastLogin)) }
-                    th { (lang.t(Msg::UserActions)) }
-                }
-            }
+            (head(&[
+                lang.t(Msg::LoginField),
+                lang.t(Msg::DisplayName),
+                lang.t(Msg::UserRole),
+                lang.t(Msg::Agency),
+                lang.t(Msg::Status),
+                lang.t(Msg::LastLogin),
+                lang.t(Msg::UserActions),
+            ]))
             tbody {
                 @for user in &found.users {
                     tr {
@@ -254,12 +288,7 @@ fn users_section(viewer: &Viewer, found: &Register) -> Markup {
                         }
                     }
                 }
-                div.field {
-                    label for="new-agency" { (lang.t(Msg::Agency)) }
-                    select #new-agency name="agency" {
-                        (agency_options(lang, &found.agencies, None, Msg::NoAgency))
-                    }
-                }
+                (agency_field(lang, "new-agency", "agency", Msg::Agency, &found.agencies))
             }
             p.hint { (lang.t(Msg::CreateUserHint)) }
             button type="submit" { (lang.t(Msg::CreateUser)) }
@@ -287,7 +316,7 @@ fn agencies_section(viewer: &Viewer, found: &Register) -> Markup {
     html! {
         h2 #agencies { (lang.t(Msg::AgenciesTitle)) }
         table {
-            thead { tr { th { (lang.t(Msg::Agency)) } th { (lang.t(Msg::ParentAgency)) } th { (lang.t(Msg::CreatedOn)) } } }
+            (head(&[lang.t(Msg::Agency), lang.t(Msg::ParentAgency), lang.t(Msg::CreatedOn)]))
             tbody {
                 @for agency in &found.agencies {
                     tr {
@@ -311,12 +340,7 @@ fn agencies_section(viewer: &Viewer, found: &Register) -> Markup {
                     label for="agency-name" { (lang.t(Msg::AgencyName)) }
                     input #agency-name name="name" required maxlength="200";
                 }
-                div.field {
-                    label for="agency-parent" { (lang.t(Msg::ParentAgency)) }
-                    select #agency-parent name="parent_id" {
-                        (agency_options(lang, &found.agencies, None, Msg::NoAgency))
-                    }
-                }
+                (agency_field(lang, "agency-parent", "parent_id", Msg::ParentAgency, &found.agencies))
             }
             button type="submit" { (lang.t(Msg::CreateAgency)) }
         }
@@ -325,30 +349,22 @@ fn agencies_section(viewer: &Viewer, found: &Register) -> Markup {
 
 fn tokens_section(viewer: &Viewer, found: &Register) -> Markup {
     let lang = viewer.lang;
-    let agency_name = |id: &str| {
-        found
-            .agencies
-            .iter()
-            .find(|a| a.id == id)
-            .map_or(id.to_owned(), |a| a.name.clone())
-    };
+    let agency_name = |id: &str| found.agency_name(id);
     html! {
         h2 #tokens { (lang.t(Msg::TokensTitle)) }
         @if found.tokens.is_empty() {
             p.hint { (lang.t(Msg::NoTokens)) }
         } @else {
             table {
-                thead {
-                    tr {
-                        th { "ID" }
-                        th { (lang.t(Msg::TokenScope)) }
-                        th { (lang.t(Msg::UserRole)) }
-                        th { (lang.t(Msg::Agency)) }
-                        th { (lang.t(Msg::CreatedOn)) }
-                        th { (lang.t(Msg::LastUsed)) }
-                        th { (lang.t(Msg::Status)) }
-                    }
-                }
+                (head(&[
+                    "ID",
+                    lang.t(Msg::TokenScope),
+                    lang.t(Msg::UserRole),
+                    lang.t(Msg::Agency),
+                    lang.t(Msg::CreatedOn),
+                    lang.t(Msg::LastUsed),
+                    lang.t(Msg::Status),
+                ]))
                 tbody {
                     @for token in &found.tokens {
                         tr {
@@ -394,12 +410,7 @@ fn tokens_section(viewer: &Viewer, found: &Register) -> Markup {
                         }
                     }
                 }
-                div.field {
-                    label for="token-agency" { (lang.t(Msg::Agency)) }
-                    select #token-agency name="agency" {
-                        (agency_options(lang, &found.agencies, None, Msg::NoAgency))
-                    }
-                }
+                (agency_field(lang, "token-agency", "agency", Msg::Agency, &found.agencies))
             }
             p.hint { (lang.t(Msg::CreateTokenHint)) }
             button type="submit" { (lang.t(Msg::CreateToken)) }
@@ -468,22 +479,20 @@ async fn create_user(
     State(state): State<AppState>,
     Change { viewer, form }: Change<NewUserForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer) {
-        return refused;
-    }
-    let request = NewUserRequest {
-        login: form.login,
-        display_name: chosen(form.display_name),
-        role: form.role,
-        agency: chosen(form.agency),
-    };
-    let outcome = create_account(&state, &viewer.caller, request)
-        .await
-        .map(|created| Notice::Secret {
+    changed(&state, &viewer, async || {
+        let request = NewUserRequest {
+            login: form.login,
+            display_name: chosen(form.display_name),
+            role: form.role,
+            agency: chosen(form.agency),
+        };
+        let created = create_account(&state, &viewer.caller, request).await?;
+        Ok(Notice::Secret {
             what: Msg::UserCreated,
             secret: format!("{} · {}", created.user.login, created.one_time_password),
-        });
-    after(&state, &viewer, outcome).await
+        })
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -548,17 +557,15 @@ async fn create_agency(
     State(state): State<AppState>,
     Change { viewer, form }: Change<AgencyForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer) {
-        return refused;
-    }
-    let new = NewAgency {
-        name: form.name,
-        parent_id: chosen(form.parent_id),
-    };
-    let outcome = add_agency(&state, &viewer.caller, &new)
-        .await
-        .map(|_| Notice::Done(Msg::AgencyCreated));
-    after(&state, &viewer, outcome).await
+    changed(&state, &viewer, async || {
+        let new = NewAgency {
+            name: form.name,
+            parent_id: chosen(form.parent_id),
+        };
+        add_agency(&state, &viewer.caller, &new).await?;
+        Ok(Notice::Done(Msg::AgencyCreated))
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -574,21 +581,19 @@ async fn create_token(
     State(state): State<AppState>,
     Change { viewer, form }: Change<TokenForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer) {
-        return refused;
-    }
-    let new = NewToken {
-        agency: chosen(form.agency),
-        scope: form.scope,
-        role: chosen(form.role),
-    };
-    let outcome = issue_token(&state, &viewer.caller, &new)
-        .await
-        .map(|created| Notice::Secret {
+    changed(&state, &viewer, async || {
+        let new = NewToken {
+            agency: chosen(form.agency),
+            scope: form.scope,
+            role: chosen(form.role),
+        };
+        let created = issue_token(&state, &viewer.caller, &new).await?;
+        Ok(Notice::Secret {
             what: Msg::TokenCreated,
             secret: created.plaintext,
-        });
-    after(&state, &viewer, outcome).await
+        })
+    })
+    .await
 }
 
 /// `POST /admin/tokens/{id}/revoke`.
@@ -597,13 +602,11 @@ async fn revoke_token(
     Path(id): Path<String>,
     Change { viewer, .. }: Change<TokenOnly>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer) {
-        return refused;
-    }
-    let outcome = withdraw_token(&state, &viewer.caller, &id)
-        .await
-        .map(|()| Notice::Done(Msg::TokenRevokedNow));
-    after(&state, &viewer, outcome).await
+    changed(&state, &viewer, async || {
+        withdraw_token(&state, &viewer.caller, &id).await?;
+        Ok(Notice::Done(Msg::TokenRevokedNow))
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -629,10 +632,7 @@ async fn set_notifications(
     Path(agency_id): Path<String>,
     Change { viewer, form }: Change<NotificationForm>,
 ) -> Response {
-    if let Some(refused) = refusal(&viewer) {
-        return refused;
-    }
-    let outcome = async {
+    changed(&state, &viewer, async || {
         viewer.caller.require(Action::ManageAgencies)?;
         let update = NotificationUpdate {
             emails: lines(&form.emails, true),
@@ -644,9 +644,8 @@ async fn set_notifications(
             .set_notification_settings(&agency_id, &update, viewer.caller.actor())
             .await?;
         Ok(Notice::Done(Msg::NotificationsSaved))
-    }
-    .await;
-    after(&state, &viewer, outcome).await
+    })
+    .await
 }
 
 #[cfg(test)]
