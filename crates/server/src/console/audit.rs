@@ -145,6 +145,17 @@ fn verdict(lang: Lang, check: &AuditCheck) -> Markup {
     }
 }
 
+/// One text filter of the list: its label and input, `name` being both the input's id
+/// and its query parameter.
+fn filter_field(lang: Lang, name: &str, label: Msg, value: &str, placeholder: &str) -> Markup {
+    html! {
+        div {
+            label for=(name) { (lang.t(label)) }
+            input id=(name) name=(name) value=(value) placeholder=(placeholder);
+        }
+    }
+}
+
 fn audit_page(
     viewer: &Viewer,
     params: &AuditParams,
@@ -160,22 +171,10 @@ fn audit_page(
         h1 { (title) }
         @if let Some(check) = &check { (verdict(lang, check)) }
         form.filters method="get" action="/audit" {
-            div {
-                label for="actor" { (lang.t(Msg::AuditActor)) }
-                input #actor name="actor" value=(params.actor) placeholder="user:admin";
-            }
-            div {
-                label for="action" { (lang.t(Msg::AuditAction)) }
-                input #action name="action" value=(params.action) placeholder="user.";
-            }
-            div {
-                label for="from" { (lang.t(Msg::AuditFrom)) }
-                input #from name="from" value=(params.from) placeholder="2026-01-31";
-            }
-            div {
-                label for="to" { (lang.t(Msg::AuditTo)) }
-                input #to name="to" value=(params.to) placeholder="2026-01-31T17:00";
-            }
+            (filter_field(lang, "actor", Msg::AuditActor, &params.actor, "user:admin"))
+            (filter_field(lang, "action", Msg::AuditAction, &params.action, "user."))
+            (filter_field(lang, "from", Msg::AuditFrom, &params.from, "2026-01-31"))
+            (filter_field(lang, "to", Msg::AuditTo, &params.to, "2026-01-31T17:00"))
             button type="submit" { (lang.t(Msg::Filter)) }
         }
         form.inline method="get" action="/audit/verify" {
