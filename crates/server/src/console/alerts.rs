@@ -10,8 +10,7 @@
 //! alerts the viewer cannot see. Each alert a change touches gets its own audit record,
 //! written by the state database.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -29,7 +28,7 @@ use super::i18n::{Lang, Msg};
 use super::layout::{self, href, utc_time, Section};
 use super::paging::pager;
 use super::search::{around_href, instant, local_input, summary};
-use super::{failure, Viewer};
+use super::{failure, PageQuery, Viewer};
 use crate::api::access::Action;
 use crate::api::events::on_store;
 use crate::state::AppState;
@@ -170,12 +169,9 @@ fn optional<T: std::str::FromStr>(s: &str) -> Result<Option<T>, T::Err> {
 async fn queue(
     State(state): State<AppState>,
     viewer: Viewer,
-    params: Result<Query<QueueParams>, QueryRejection>,
+    PageQuery(params): PageQuery<QueueParams>,
 ) -> Response {
     let lang = viewer.lang;
-    let Ok(Query(params)) = params else {
-        return layout::error_page(lang, StatusCode::BAD_REQUEST);
-    };
     let Ok(criteria) = params.criteria() else {
         return layout::error_page(lang, StatusCode::BAD_REQUEST);
     };

@@ -62,12 +62,13 @@ mod search;
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Router};
+use serde::de::DeserializeOwned;
 use vigil_store::db::Session;
 
 use crate::api::access::Caller;
@@ -191,6 +192,24 @@ impl FromRequestParts<AppState> for Viewer {
             caller,
             lang,
         })
+    }
+}
+
+/// A page's query string, as `T`; one that does not parse is the 400 page (in the page
+/// language).
+struct PageQuery<T>(T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<PageQuery<T>, Response> {
+        match Query::<T>::try_from_uri(&parts.uri) {
+            Ok(Query(params)) => Ok(PageQuery(params)),
+            Err(_) => {
+                let lang = Lang::of_request(&parts.uri, &parts.headers);
+                Err(layout::error_page(lang, StatusCode::BAD_REQUEST))
+            }
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use super::i18n::{Lang, Msg};
 use super::layout::{self, utc_time, Section};
 use super::notice::Notice;
 use super::paging::pager;
-use super::{failure, Viewer};
+use super::{failure, PageQuery, Viewer};
 use crate::api::access::Action;
 use crate::api::rules::{
     drop_exception, except, overrides, rule_view, switch_rule, visible_exceptions, ExceptionBody,
@@ -148,12 +148,9 @@ impl ListParams {
 async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
-    params: Result<Query<ListParams>, QueryRejection>,
+    PageQuery(params): PageQuery<ListParams>,
 ) -> Response {
     let lang = viewer.lang;
-    let Ok(Query(params)) = params else {
-        return layout::error_page(lang, StatusCode::BAD_REQUEST);
-    };
     let (flags, alerts, exceptions) = match tallies(&state, &viewer).await {
         Ok(found) => found,
         Err(page) => return page,

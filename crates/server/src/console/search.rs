@@ -9,8 +9,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query as QueryString, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,7 +26,7 @@ use super::choice::{choose, Choice};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, href, utc_time, Section};
 use super::paging::pager;
-use super::{failure, Viewer};
+use super::{failure, PageQuery, Viewer};
 use crate::api::events::on_store;
 use crate::state::AppState;
 
@@ -351,12 +350,9 @@ struct Found {
 async fn search(
     State(state): State<AppState>,
     viewer: Viewer,
-    params: Result<QueryString<SearchParams>, QueryRejection>,
+    PageQuery(params): PageQuery<SearchParams>,
 ) -> Response {
     let lang = viewer.lang;
-    let Ok(QueryString(params)) = params else {
-        return layout::error_page(lang, StatusCode::BAD_REQUEST);
-    };
     let Ok(range) = params.window(Utc::now()) else {
         return search_page(
             &viewer,
@@ -579,12 +575,9 @@ async fn event(State(state): State<AppState>, viewer: Viewer, Path(id): Path<Str
 async fn export(
     State(state): State<AppState>,
     viewer: Viewer,
-    params: Result<QueryString<SearchParams>, QueryRejection>,
+    PageQuery(params): PageQuery<SearchParams>,
 ) -> Response {
     let lang = viewer.lang;
-    let Ok(QueryString(params)) = params else {
-        return layout::error_page(lang, StatusCode::BAD_REQUEST);
-    };
     let (Ok(range), Ok(query)) = (params.window(Utc::now()), params.q.parse::<Query>()) else {
         return layout::error_page(lang, StatusCode::BAD_REQUEST);
     };
