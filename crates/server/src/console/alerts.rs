@@ -83,6 +83,19 @@ pub(super) async fn visible_agencies(
     Ok(agencies)
 }
 
+/// A rule's reference as a list item: a link when it is a web address, else its text.
+pub(super) fn reference_item(reference: &str) -> Markup {
+    html! {
+        li.wrap {
+            @if reference.starts_with("https://") || reference.starts_with("http://") {
+                a href=(reference) rel="noreferrer noopener" { (reference) }
+            } @else {
+                (reference)
+            }
+        }
+    }
+}
+
 pub(super) fn level_badge(lang: Lang, level: AlertLevel) -> Markup {
     html! { span class={ "level level-" (level.as_str()) } { (lang.level(level)) } }
 }
@@ -566,15 +579,7 @@ fn rule_facts(lang: Lang, rule: &RuleView) -> Markup {
                     dt { (lang.t(Msg::RuleReferences)) }
                     dd {
                         ul.plain {
-                            @for reference in &rule.references {
-                                li.wrap {
-                                    @if reference.starts_with("https://") || reference.starts_with("http://") {
-                                        a href=(reference) rel="noreferrer noopener" { (reference) }
-                                    } @else {
-                                        (reference)
-                                    }
-                                }
-                            }
+                            @for reference in &rule.references { (reference_item(reference)) }
                         }
                     }
                 }

@@ -24,7 +24,7 @@ use vigil_pipeline::rules::RuleView;
 use vigil_store::db::{Agency, AlertLevel, MatchKind, RuleException};
 use vigil_store::events::TimeRange;
 
-use super::alerts::level_badge;
+use super::alerts::{level_badge, reference_item};
 use super::change::{Change, TokenOnly};
 use super::i18n::{Lang, Msg};
 use super::layout::{self, utc_time, Section};
@@ -376,17 +376,7 @@ async fn rule_page(
         }
         @if !rule.references.is_empty() {
             h2 { (lang.t(Msg::RuleReferences)) }
-            ul {
-                @for reference in &rule.references {
-                    li.wrap {
-                        @if reference.starts_with("https://") || reference.starts_with("http://") {
-                            a href=(reference) rel="noreferrer noopener" { (reference) }
-                        } @else {
-                            (reference)
-                        }
-                    }
-                }
-            }
+            ul { @for reference in &rule.references { (reference_item(reference)) } }
         }
         h2 { (lang.t(Msg::RuleExceptions)) }
         @if exceptions.is_empty() {
