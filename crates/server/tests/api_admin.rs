@@ -3,7 +3,7 @@
 
 mod api_common;
 
-use api_common::Fixture;
+use api_common::{texts, Fixture};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -81,12 +81,7 @@ async fn source_addresses_attribute_senders_to_agencies() {
         "the pipeline is asked to re-read the register"
     );
     let (_, list) = f.get(t, &path).await;
-    let addresses: Vec<&str> = list["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["address"].as_str().unwrap())
-        .collect();
+    let addresses = texts(&list["sources"], "address");
     assert_eq!(addresses, ["10.1.0.0/16", "10.1.2.3", "mail.soyte.gov.vn"]);
     // By name too.
     let (_, by_name) = f.get(t, "/api/v1/agencies/So%20Y%20te/sources").await;

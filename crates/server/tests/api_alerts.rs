@@ -3,7 +3,7 @@
 
 mod api_common;
 
-use api_common::{at, Fixture};
+use api_common::{at, texts, Fixture};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use vigil_store::db::AlertLevel;
@@ -63,12 +63,7 @@ async fn three_alerts(f: &Fixture) -> [String; 3] {
 }
 
 fn ids(list: &Value) -> Vec<&str> {
-    list["alerts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect()
+    texts(&list["alerts"], "id")
 }
 
 #[tokio::test]

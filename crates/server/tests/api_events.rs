@@ -3,7 +3,7 @@
 
 mod api_common;
 
-use api_common::{at, Fixture};
+use api_common::{at, texts, Fixture};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -59,12 +59,7 @@ fn six_events(f: &Fixture) -> Vec<String> {
 }
 
 fn event_ids(page: &Value) -> Vec<&str> {
-    page["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect()
+    texts(&page["events"], "id")
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 mod api_common;
 
-use api_common::{at, Fixture};
+use api_common::{at, texts, Fixture};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use vigil_soc::address::parse_component;
@@ -131,12 +131,7 @@ async fn the_list_has_the_contract_shape_and_officers_see_only_their_agency() {
         .get(&f.tokens.officer_a, &format!("/api/v1/incidents/{a}"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let kinds: Vec<&str> = detail["reporting"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["kind"].as_str().unwrap())
-        .collect();
+    let kinds = texts(&detail["reporting"], "kind");
     assert_eq!(kinds, ["cyber_initial_notice", "cyber_report"]);
     assert_eq!(
         detail["reporting"][1]["due_at"],
@@ -234,12 +229,7 @@ async fn the_workflow_refuses_what_it_must_and_every_change_is_audited() {
     assert_eq!(reopened["resolution"], Value::Null);
 
     let (_, timeline) = f.get(&f.tokens.auditor, &path("/timeline")).await;
-    let actions: Vec<&str> = timeline["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = texts(&timeline["timeline"], "action");
     assert_eq!(
         actions,
         [

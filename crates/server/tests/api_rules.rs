@@ -5,7 +5,7 @@ mod api_common;
 
 use std::time::Duration;
 
-use api_common::Fixture;
+use api_common::{texts, Fixture};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -17,12 +17,7 @@ async fn reload_requested(f: &Fixture) -> bool {
 }
 
 fn rule_ids(list: &Value) -> Vec<&str> {
-    list["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect()
+    texts(&list["rules"], "id")
 }
 
 #[tokio::test]

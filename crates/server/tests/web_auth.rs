@@ -5,7 +5,7 @@
 
 mod api_common;
 
-use api_common::{at, Fixture};
+use api_common::{at, texts, Fixture};
 use reqwest::header::{CACHE_CONTROL, COOKIE, RETRY_AFTER, SET_COOKIE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
@@ -573,12 +573,7 @@ async fn admins_manage_users_and_other_roles_cannot() {
     // Admins and auditors list; nobody sees hashes.
     let (status, body) = f.get(&f.tokens.auditor, "/api/v1/users").await;
     assert_eq!(status, StatusCode::OK);
-    let logins: Vec<&str> = body["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["login"].as_str().unwrap())
-        .collect();
+    let logins = texts(&body["users"], "login");
     assert_eq!(logins, ["boss", "leader", "officer.b"]);
     assert!(!body.to_string().contains("argon2"));
     let (status, _) = f

@@ -402,6 +402,15 @@ impl Fixture {
     }
 }
 
+/// The text `field` of each item of the JSON array `list` (anything else fails the test).
+pub fn texts<'v>(list: &'v Value, field: &str) -> Vec<&'v str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
+}
+
 /// A fixed instant for reproducible event times.
 pub fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
