@@ -3,8 +3,9 @@
 //!
 //! Every role logs in with its one-time password, is made to change it, and then sees what
 //! it may and is refused what it may not; an analyst acknowledges an alert and runs a
-//! search; events whose fields carry XSS payloads show as text on every page, and nothing
-//! of them becomes markup or runs. Screenshots of the main pages are saved under
+//! search; everyone reads the register, an agency officer only their own agency's systems;
+//! events whose fields carry XSS payloads (and a system registered under such a name)
+//! show as text on every page, and nothing of them becomes markup or runs. Screenshots of the main pages are saved under
 //! `target/tmp/browser-screenshots/` as test artefacts.
 //!
 //! Without Chromium and ChromeDriver the test prints `skipped: chromium not found`;
@@ -25,6 +26,9 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const AGENCY_A: &str = "Sở Y tế";
 const AGENCY_B: &str = "Sở Tài chính";
 const NEW_PASSWORD: &str = "Mật-khẩu-mới-2026!";
+const SYSTEM_A: &str = "Cổng thông tin Sở Y tế";
+/// A registered name is text someone typed: it must stay text too.
+const SYSTEM_B: &str = "Hệ thống kế toán <img src=x onerror=window.__xss=5>";
 
 /// Field values that would run script if a page put them into its markup unescaped.
 const PAYLOAD_HOST: &str = r#"SYT-PC01"><img src=x onerror="window.__xss=1">"#;
@@ -281,6 +285,18 @@ fn console_in_a_real_browser() {
     })
     .collect();
 
+    let register = data.join("he-thong.csv");
+    std::fs::write(
+        &register,
+        format!(
+            "agency,system_name,level,dossier_status,addresses,components\n\
+             {AGENCY_A},{SYSTEM_A},3,submitted,10.20.0.0/24;syt.example.gov.vn,nginx@1.24.0\n\
+             {AGENCY_B},{SYSTEM_B},2,draft,10.30.0.5,postgresql@15.4\n"
+        ),
+    )
+    .unwrap();
+    admin(data, &["register", "import", register.to_str().unwrap()]);
+
     let server = Server::start(data, &[]);
     let base = server.url("");
     let base = base.as_str();
@@ -294,23 +310,97 @@ fn console_in_a_real_browser() {
         alert_b["id"].as_str().unwrap(),
     );
 
+    let systems = server.get_json("/api/v1/systems", &api);
+    let system_id = |name: &str| {
+        systems["systems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {systems}"))["id"]
+            .to_string()
+            .trim_matches('"')
+            .to_owned()
+    };
+    let scene = Scene {
+        base,
+        users: &users,
+        alert_a: id_a,
+        alert_b: id_b,
+        host_b,
+        system_a: system_id(SYSTEM_A),
+        system_b: system_id(SYSTEM_B),
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(every_role(&driver, base, &users, (id_a, id_b), host_b));
+    runtime.block_on(every_role(&driver, &scene));
     let now = server.get_json(&format!("/api/v1/alerts/{id_a}"), &api);
     assert_eq!(now["status"], "acknowledged", "{now}");
+}
+
+/// What the test set up, for the browser to check against.
+struct Scene<'a> {
+    base: &'a str,
+    users: &'a [(&'a str, String)],
+    alert_a: &'a str,
+    alert_b: &'a str,
+    host_b: &'a str,
+    system_a: String,
+    system_b: String,
+}
+
+/// The register: everyone reads it, an agency officer only their own agency's systems.
+async fn register_pages(browser: &Client, scene: &Scene<'_>, login: &str) {
+    let base = scene.base;
+    let list = visit_safely(browser, base, "/register").await;
+    screenshot(browser, &format!("{login}-register")).await;
+    assert!(list.contains(SYSTEM_A), "{login}: {list}");
+    let officer = login == "canbo";
+    assert_eq!(
+        list.contains("Hệ thống kế toán"),
+        !officer,
+        "{login}: register"
+    );
+    let own = visit_safely(
+        browser,
+        base,
+        &format!("/register/systems/{}", scene.system_a),
+    )
+    .await;
+    assert!(
+        own.contains("nginx") && own.contains("10.20.0.0/24"),
+        "{own}"
+    );
+    let other = visit_safely(
+        browser,
+        base,
+        &format!("/register/systems/{}", scene.system_b),
+    )
+    .await;
+    assert_eq!(
+        other.contains("Không tìm thấy"),
+        officer,
+        "{login}: {other}"
+    );
+    visit_safely(browser, base, "/register/dashboard").await;
+    assert!(
+        browser.find(Locator::Css("svg")).await.is_ok(),
+        "dashboard charts"
+    );
+    screenshot(browser, &format!("{login}-register-dashboard")).await;
 }
 
 /// Each role logs in and visits every main page: what it sees, what it is refused,
 /// screenshots, and no payload anywhere turned into markup. The analyst also works an
 /// alert and searches (one login per user: the console allows ten attempts a minute).
-async fn every_role(
-    driver: &Driver,
-    base: &str,
-    users: &[(&str, String)],
-    (id_a, id_b): (&str, &str),
-    host_b: &str,
-) {
-    for (login, password) in users {
+async fn every_role(driver: &Driver, scene: &Scene<'_>) {
+    let Scene {
+        base,
+        alert_a: id_a,
+        alert_b: id_b,
+        host_b,
+        ..
+    } = *scene;
+    for (login, password) in scene.users {
         let browser = driver.browser().await;
         log_in(&browser, base, login, password).await;
         let overview = visit_safely(&browser, base, "/").await;
@@ -375,6 +465,7 @@ async fn every_role(
         if audit_allowed {
             screenshot(&browser, &format!("{login}-audit")).await;
         }
+        register_pages(&browser, scene, login).await;
         if *login == "phantich" {
             analyst_works_an_alert(&browser, base, id_a, host_b).await;
         }
