@@ -270,8 +270,12 @@ const SELECT: &str = "SELECT a.id, a.rule_id, a.rule_title, a.rule_author, a.lev
     FROM alerts a JOIN agencies g ON g.id = a.agency_id \
     LEFT JOIN information_systems s ON s.agency_id = a.agency_id AND s.name = a.system";
 
-/// The tables of the counting and grouped queries.
+/// The tables of the grouped queries that show agency names.
 const FROM: &str = "FROM alerts a JOIN agencies g ON g.id = a.agency_id";
+
+/// The table of the counting queries that need no agency name: without the join, SQLite
+/// answers them from an index alone (a million alerts: tens of milliseconds, not seconds).
+const FROM_ALERTS: &str = "FROM alerts a";
 
 const OPEN: &str = "('new', 'acknowledged', 'in_progress')";
 
@@ -351,7 +355,10 @@ impl Where {
             w.push("a.level = ?", text(level.as_str()));
         }
         if let Some(agency) = &criteria.agency {
-            w.push("(a.agency_id = ? OR g.name = ?)", text(agency));
+            w.push(
+                "a.agency_id IN (SELECT id FROM agencies WHERE id = ? OR name = ?)",
+                text(agency),
+            );
         }
         if let Some(status) = criteria.status {
             w.push("a.status = ?", text(status.as_str()));
@@ -670,7 +677,7 @@ impl Db {
     /// A page of the alerts `w` selects, newest `last_seen` first, and how many it
     /// selects in all.
     async fn page_of(&self, w: &Where, limit: i64, offset: i64) -> Result<(Vec<Alert>, i64)> {
-        let count_sql = format!("SELECT COUNT(*) AS n {FROM}{}", w.sql());
+        let count_sql = format!("SELECT COUNT(*) AS n {FROM_ALERTS}{}", w.sql());
         let total: i64 = w
             .bind(sqlx::query(&count_sql))
             .fetch_one(&self.pool)
@@ -724,7 +731,7 @@ impl Db {
     /// queue starts its cursor.
     pub async fn latest_alert_id(&self, tenant: &Tenant) -> Result<Option<String>> {
         let w = Where::of(&AlertCriteria::default(), tenant);
-        let sql = format!("SELECT MAX(a.id) AS id {FROM}{}", w.sql());
+        let sql = format!("SELECT MAX(a.id) AS id {FROM_ALERTS}{}", w.sql());
         let row = w.bind(sqlx::query(&sql)).fetch_one(&self.pool).await?;
         Ok(row.try_get("id")?)
     }
@@ -739,12 +746,17 @@ impl Db {
         tenant: &Tenant,
     ) -> Result<Vec<AlertCount>> {
         let (key, label, group_by) = group.columns();
+        let from = if label.starts_with("g.") {
+            FROM
+        } else {
+            FROM_ALERTS
+        };
         let mut w = Where::of(criteria, tenant);
         if group == AlertGroup::System {
             w.clauses.push("a.system IS NOT NULL".to_owned());
         }
         let sql = format!(
-            "SELECT {key} AS k, {label} AS label, COUNT(*) AS n {FROM}{} \
+            "SELECT {key} AS k, {label} AS label, COUNT(*) AS n {from}{} \
              GROUP BY {group_by} ORDER BY n DESC, k LIMIT ${}",
             w.sql(),
             w.args.len() + 1
@@ -778,7 +790,7 @@ impl Db {
         let width = w.args.len() + 1;
         let sql = format!(
             "SELECT (a.first_seen / ${width}) * ${width} AS start, a.level AS level, \
-             COUNT(*) AS n {FROM}{} GROUP BY 1, 2 ORDER BY 1, 2",
+             COUNT(*) AS n {FROM_ALERTS}{} GROUP BY 1, 2 ORDER BY 1, 2",
             w.sql()
         );
         let rows = w

@@ -42,6 +42,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "0005_incidents.sql",
         include_str!("../../migrations/0005_incidents.sql"),
     ),
+    (
+        6,
+        "alert indexes",
+        "0006_alert_indexes.sql",
+        include_str!("../../migrations/0006_alert_indexes.sql"),
+    ),
 ];
 
 #[derive(Debug)]
