@@ -167,19 +167,23 @@ async fn overview_page(
     params: &OverviewParams,
 ) -> Result<Markup, Response> {
     let lang = viewer.lang;
+    let span = choose(&SPANS, &params.span, &SPANS[1]).unwrap_or(&SPANS[1]);
+    let silence = choose(&SILENCES, &params.silence, &SILENCES[0]).unwrap_or(&SILENCES[0]);
+    // Keyed by the choices made, not the query text: an unknown `?span=` is the default
+    // dashboard, not a new one to compute.
     let key = format!(
         "{:?}|{:?}|{}|{}|{}",
         viewer.caller.role(),
         viewer.caller.tenant(),
         lang.code(),
-        params.span,
-        params.silence
+        span.value,
+        silence.value
     );
     let cached = match state.overview_cache.fresh(&key) {
         Some(cached) => cached,
         None => {
             let taken_at = Utc::now();
-            let body = overview_body(state, viewer, params).await?;
+            let body = overview_body(state, viewer, span, silence).await?;
             let entry = CachedOverview {
                 made: Instant::now(),
                 taken_at,
@@ -205,14 +209,13 @@ async fn overview_page(
 async fn overview_body(
     state: &AppState,
     viewer: &Viewer,
-    params: &OverviewParams,
+    span: &Choice<(TimeDelta, TimeDelta)>,
+    silence: &Choice<TimeDelta>,
 ) -> Result<Markup, Response> {
     let lang = viewer.lang;
     let tenant = viewer.caller.tenant();
     let now = Utc::now();
-    let span = choose(&SPANS, &params.span, &SPANS[1]).unwrap_or(&SPANS[1]);
     let (span_length, bucket) = span.sets;
-    let silence = choose(&SILENCES, &params.silence, &SILENCES[0]).unwrap_or(&SILENCES[0]);
     let first_bucket = now.duration_trunc(bucket).unwrap_or(now) - span_length + bucket;
 
     let open = AlertCriteria {
